@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// Builds ServeLens with esbuild.
+//   dist/extension.js   the extension host bundle (Node, CommonJS, `vscode` external)
+//   dist/cli.js         the `servelens` command line (Node, CommonJS, with a shebang)
+//   dist/webview/*.js   one browser bundle per webview entry in webview/*/main.ts
+//   out/**              src, test and bench transpiled file by file (for node:test, mocha, bench)
+// Flags: --production (minified, no source maps), --watch, --only=bundles|out
+import * as esbuild from 'esbuild';
+import { readdirSync, statSync, existsSync, rmSync, chmodSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const args = new Set(process.argv.slice(2));
+const production = args.has('--production');
+const watch = args.has('--watch');
+const only = [...args].find((a) => a.startsWith('--only='))?.slice(7);
+
+function walk(dir, pred, acc = []) {
+  if (!existsSync(dir)) return acc;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, pred, acc);
+    else if (pred(p)) acc.push(p);
+  }
+  return acc;
+}
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+const webviewEntries = existsSync(join(root, 'webview'))
+  ? readdirSync(join(root, 'webview'))
+      .filter((d) => existsSync(join(root, 'webview', d, 'main.ts')))
+      .map((d) => ({ in: join(root, 'webview', d, 'main.ts'), out: d }))
+  : [];
+
+const configs = [];
+if (only !== 'out') {
+  configs.push(
+    {
+      ...common,
+      entryPoints: [join(root, 'src/extension.ts')],
+      outfile: join(root, 'dist/extension.js'),
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['vscode'],
+    },
+    {
+      ...common,
+      entryPoints: [join(root, 'src/cli.ts')],
+      outfile: join(root, 'dist/cli.js'),
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      banner: { js: '#!/usr/bin/env node' },
+    },
+  );
+  if (webviewEntries.length) {
+    configs.push({
+      ...common,
+      entryPoints: webviewEntries,
+      outdir: join(root, 'dist/webview'),
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+    });
+  }
+}
+if (only !== 'bundles') {
+  const files = ['src', 'test', 'bench', 'scripts']
+    .flatMap((d) => walk(join(root, d), (p) => p.endsWith('.ts') && !p.endsWith('.d.ts')));
+  configs.push({
+    entryPoints: files,
+    outdir: join(root, 'out'),
+    outbase: root,
+    bundle: false,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+  });
+}
+
+if (!watch && only !== 'out') rmSync(join(root, 'dist'), { recursive: true, force: true });
+if (watch) {
+  for (const c of configs) {
+    const ctx = await esbuild.context(c);
+    await ctx.watch();
+  }
+  console.log('[watch] esbuild is watching src/, webview/, test/ and bench/');
+} else {
+  const t0 = Date.now();
+  await Promise.all(configs.map((c) => esbuild.build(c)));
+  if (existsSync(join(root, 'dist/cli.js'))) chmodSync(join(root, 'dist/cli.js'), 0o755);
+  console.log(`[build] ${production ? 'production' : 'development'} build in ${Date.now() - t0} ms` +
+    (webviewEntries.length ? ` (webviews: ${webviewEntries.map((e) => relative(root, e.in)).join(', ')})` : ''));
+}
