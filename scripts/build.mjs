@@ -6,7 +6,7 @@
 //   out/**              src, test and bench transpiled file by file (for node:test, mocha, bench)
 // Flags: --production (minified, no source maps), --watch, --only=bundles|out
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync, existsSync, rmSync, chmodSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, existsSync, rmSync, chmodSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -25,8 +25,10 @@ function walk(dir, pred, acc = []) {
   return acc;
 }
 
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const common = {
   bundle: true,
+  define: { SERVELENS_VERSION: JSON.stringify(pkg.version) },
   sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'warning',

@@ -1,0 +1,36 @@
+import type { ParseArgsConfig } from 'node:util';
+import type { CliIo } from './io';
+
+export type CliValues = Record<string, string | boolean | undefined>;
+
+export interface CliCommand {
+  /** "inspect", or two words: "endpoints list". */
+  name: string;
+  synopsis: string;
+  summary: string;
+  help?: string;
+  options?: ParseArgsConfig['options'];
+  available: boolean;
+  /** Why it is not available yet (shown in --help and when called). */
+  unavailable?: string;
+  run?: (values: CliValues, positionals: string[], io: CliIo) => Promise<number>;
+}
+
+const later = (what: string) => ({ available: false as const, unavailable: what });
+
+/** The sub-command structure of DESIGN.md. Commands are filled in as their features land. */
+export function commandTable(): CliCommand[] {
+  return [
+    { name: 'inspect', synopsis: 'inspect <model> [--json]', summary: 'tag-sets and SignatureDefs of a model', ...later('arrives with model reading') },
+    { name: 'lint', synopsis: 'lint <model> [--json]', summary: 'deployment-readiness findings', ...later('arrives with model reading') },
+    { name: 'validate', synopsis: 'validate <request> --model <model> [--signature NAME] [--json]', summary: 'check a request body against the signature', ...later('arrives with request validation') },
+    { name: 'predict', synopsis: 'predict <request> (--model M | --endpoint E | --version V | --tf-serving URL)', summary: 'run a prediction locally or in the cloud', ...later('arrives with the local runner') },
+    { name: 'explain', synopsis: 'explain <request> --model <model>', summary: 'feature attributions, computed locally', ...later('arrives with the local runner') },
+    { name: 'batch', synopsis: 'batch <instances.jsonl> --model <model> --out <predictions.jsonl>', summary: 'batch prediction over JSON Lines, locally', ...later('arrives with the local runner') },
+    { name: 'serve', synopsis: 'serve --model <model> [--name NAME] [--port N]', summary: 'TF Serving REST + Vertex-style :predict on 127.0.0.1', ...later('arrives with the local runner') },
+    { name: 'endpoints list', synopsis: 'endpoints list --project P --region R [--api-endpoint URL]', summary: 'Vertex AI endpoints', ...later('arrives with Google Cloud support') },
+    { name: 'models list', synopsis: 'models list --project P [--region R] [--api-endpoint URL]', summary: 'Vertex AI / AI Platform models', ...later('arrives with Google Cloud support') },
+    { name: 'versions list', synopsis: 'versions list --project P --model M [--api-endpoint URL]', summary: 'AI Platform model versions', ...later('arrives with Google Cloud support') },
+    { name: 'jobs list', synopsis: 'jobs list --project P --region R [--api-endpoint URL]', summary: 'Vertex AI batch prediction jobs', ...later('arrives with Google Cloud support') },
+  ];
+}
