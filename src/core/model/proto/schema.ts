@@ -12,7 +12,8 @@
  * 64-bit integers: protobufjs 8 depends on `long`, so int64/uint64 fields decode to exact `Long`
  * objects (never rounded numbers). Use `toNumber`/`toBigInt`/`toDecimal` below to read them;
  * they also accept plain numbers and decimal strings, which a text-format parser may produce.
- * Unknown fields are skipped (not kept) when decoding.
+ * Unknown fields are skipped (not kept) when decoding. Strings are not UTF-8 validated (invalid
+ * bytes read as U+FFFD), which is also what makes string decoding use Node's native path.
  */
 import * as protobuf from 'protobufjs';
 
@@ -24,6 +25,7 @@ type FieldTuple = readonly [id: number, type: string, rule?: Rule];
 
 interface MessageJSON {
   edition: 'proto3';
+  options: { features: { utf8_validation: 'NONE' } };
   fields: Record<string, protobuf.IField & { keyType?: string }>;
   oneofs?: Record<string, { oneof: string[] }>;
   nested?: Record<string, MessageJSON | EnumJSON>;
@@ -36,7 +38,7 @@ function message(
   fields: Record<string, FieldTuple>,
   extra: { oneofs?: Record<string, string[]>; nested?: Record<string, MessageJSON | EnumJSON> } = {},
 ): MessageJSON {
-  const out: MessageJSON = { edition: 'proto3', fields: {} };
+  const out: MessageJSON = { edition: 'proto3', options: NO_UTF8_CHECK, fields: {} };
   for (const [name, [id, type, rule]] of Object.entries(fields)) {
     const map = /^map<\s*(\w+)\s*,\s*([\w.]+)\s*>$/.exec(type);
     out.fields[name] = map
@@ -58,6 +60,12 @@ function enumOf(values: Record<string, number>): EnumJSON {
 }
 
 const R: Rule = 'repeated';
+
+/**
+ * Strings are decoded without strict UTF-8 validation: invalid bytes become U+FFFD instead of
+ * failing the whole model, and decoding uses Node's fast native UTF-8 path.
+ */
+const NO_UTF8_CHECK = { features: { utf8_validation: 'NONE' as const } };
 
 // ---------------------------------------------------------------------------------------------
 // DataType (tensorflow/core/framework/types.proto): every value, and each *_REF = value + 100.
@@ -655,6 +663,37 @@ export const SCHEMA_JSON = {
 /** The resolved reflection root: `root.lookupType('tensorflow.SavedModel')` and so on. */
 export const root: protobuf.Root = protobuf.Root.fromJSON(SCHEMA_JSON);
 root.resolveAll();
+installFastOneofSetters(root);
+
+/**
+ * protobufjs marks which member of a oneof is set through a setter that `delete`s every other
+ * member, on every decoded oneof field (each AttrValue, each SavedObject, ...). `delete` of a
+ * missing property is a slow runtime call, and it dominated SavedModel decoding in profiles. Our
+ * message prototypes get a setter with the same meaning that deletes only members actually
+ * present. The swap is scoped to creating our own constructors; the global util is restored.
+ */
+function installFastOneofSetters(ns: protobuf.NamespaceBase): void {
+  const util = protobuf.util as unknown as { oneOfSetter: (names: string[]) => (name: string) => void };
+  const original = util.oneOfSetter;
+  util.oneOfSetter = (names: string[]) =>
+    function setOneof(this: Record<string, unknown>, name: string): void {
+      for (let i = 0; i < names.length; i++) {
+        const other = names[i]!;
+        if (other !== name && Object.prototype.hasOwnProperty.call(this, other)) delete this[other];
+      }
+    };
+  try {
+    const visit = (n: protobuf.NamespaceBase): void => {
+      for (const child of n.nestedArray) {
+        if (child instanceof protobuf.Type && child.oneofsArray.length) void child.ctor;
+        if (child instanceof protobuf.Namespace) visit(child);
+      }
+    };
+    visit(ns);
+  } finally {
+    util.oneOfSetter = original;
+  }
+}
 
 function t(name: string): protobuf.Type {
   return root.lookupType(`tensorflow.${name}`);
