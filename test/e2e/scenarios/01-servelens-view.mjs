@@ -1,0 +1,38 @@
+// The packaged extension contributes a "ServeLens" activity-bar container with a "Models" view,
+// and opening it activates the extension (its "ServeLens" log channel appears) in a fresh host.
+import assert from 'node:assert/strict';
+
+export const name = 'servelens-view';
+
+/** @param {{ page: import('playwright-core').Page, workbench: import('../workbench.mjs').Workbench, shot: (label?: string) => Promise<string>, log: (m: string) => void }} ctx */
+export async function run({ page, workbench, shot, log }) {
+  await workbench.openViewContainer('ServeLens');
+
+  const title = await workbench.sideBarTitle();
+  // One view in the container: VS Code titles the side bar "<container>: <view>".
+  assert.match(title, /^ServeLens(: Models)?$/, `side bar title was "${title}"`);
+  const views = await workbench.sideBarViewTitles();
+  assert.ok(views.includes('Models'), `views in the container: ${JSON.stringify(views)}`);
+  const refresh = page.locator('.part.sidebar .composite.title a.action-label[aria-label="Refresh Models"]');
+  await refresh.waitFor({ timeout: 10_000 });
+
+  // Nothing else asked for ServeLens in this window: its log channel exists only if opening the
+  // view activated it (activation event onView:servelens.models).
+  // Activation is asynchronous: reopen the channel list until it shows up or time runs out.
+  const deadline = Date.now() + 30_000;
+  let channels = [];
+  for (;;) {
+    await workbench.openQuickInput('>Output: Show Output Channels');
+    await workbench.quickInputRow('Output: Show Output Channels').first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    await workbench.quickInputRow('Window').first().waitFor({ timeout: 10_000 }); // the channel list is up
+    channels = await workbench.quickInputLabels();
+    await workbench.closeQuickInput();
+    if (channels.includes('ServeLens') || Date.now() > deadline) break;
+    await page.waitForTimeout(500);
+  }
+  log(`output channels: ${channels.join(', ')}`);
+  assert.ok(channels.includes('ServeLens'), `no "ServeLens" output channel in ${JSON.stringify(channels)}`);
+
+  log(`screenshot: ${await shot()}`);
+}
