@@ -7,12 +7,17 @@ declare const SERVELENS_VERSION: string | undefined;
 
 function version(): string {
   if (typeof SERVELENS_VERSION === 'string') return SERVELENS_VERSION;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require('../package.json') as { version: string }).version;
-  } catch {
-    return 'unknown';
+  // Unbundled (tests run from out/): the nearest package.json above this file.
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const pkg = require(rel) as { name?: string; version?: string };
+      if (pkg.name === 'servelens' && pkg.version) return pkg.version;
+    } catch {
+      // try the next one
+    }
   }
+  return 'unknown';
 }
 
 function usage(table: readonly CliCommand[]): string {

@@ -1,5 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { CliIo } from './io';
+import { runInspect, runLint } from './inspect';
 
 export type CliValues = Record<string, string | boolean | undefined>;
 
@@ -21,8 +22,40 @@ const later = (what: string) => ({ available: false as const, unavailable: what 
 /** The sub-command structure of DESIGN.md. Commands are filled in as their features land. */
 export function commandTable(): CliCommand[] {
   return [
-    { name: 'inspect', synopsis: 'inspect <model> [--json]', summary: 'tag-sets and SignatureDefs of a model', ...later('arrives with model reading') },
-    { name: 'lint', synopsis: 'lint <model> [--json]', summary: 'deployment-readiness findings', ...later('arrives with model reading') },
+    {
+      name: 'inspect',
+      synopsis: 'inspect <model> [--version N] [--json]',
+      summary: 'tag-sets and SignatureDefs of a model',
+      help: [
+        'Shows every tag-set and SignatureDef (alias, dtype, shape, tensor name, method name), the TensorFlow',
+        'version, assets, fingerprint and variables of a model. <model> is a SavedModel directory, a TF Serving',
+        'base directory with numeric version folders (the highest is used unless --version is given), a',
+        'saved_model.pb or saved_model.pbtxt file, or a TensorFlow.js model.json.',
+        '',
+        '  --version N   use this version folder of a TF Serving base directory',
+        '  --json        {"format","metaGraphs":[{"tags","signatures":[{"name","method","inputs","outputs"}]}]}',
+      ].join('\n'),
+      options: { version: { type: 'string' } },
+      available: true,
+      run: runInspect,
+    },
+    {
+      name: 'lint',
+      synopsis: 'lint <model> [--name NAME] [--version-name V] [--json]',
+      summary: 'deployment-readiness findings',
+      help: [
+        'Reports what would make Vertex AI, AI Platform Prediction or TF Serving refuse the model or its requests.',
+        'Exit code 1 when there is an error-level finding.',
+        '',
+        '  --version N        use this version folder of a TF Serving base directory',
+        '  --name NAME        the model name a deploy will use (default: the model folder name)',
+        '  --version-name V   the version name a deploy will use',
+        '  --json             [{"code","severity","message","fix","signature",...}]',
+      ].join('\n'),
+      options: { version: { type: 'string' }, name: { type: 'string' }, 'version-name': { type: 'string' } },
+      available: true,
+      run: runLint,
+    },
     { name: 'validate', synopsis: 'validate <request> --model <model> [--signature NAME] [--json]', summary: 'check a request body against the signature', ...later('arrives with request validation') },
     { name: 'predict', synopsis: 'predict <request> (--model M | --endpoint E | --version V | --tf-serving URL)', summary: 'run a prediction locally or in the cloud', ...later('arrives with the local runner') },
     { name: 'explain', synopsis: 'explain <request> --model <model>', summary: 'feature attributions, computed locally', ...later('arrives with the local runner') },

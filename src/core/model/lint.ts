@@ -196,7 +196,7 @@ function lintSignature(mg: MetaGraphSummary, sig: Signature, out: LintFinding[])
           fix: `Rename the ${side} alias to "${t.alias}_bytes" and send {"b64": "..."}.`,
         });
       }
-      if (side === 'input' && t.shape === null && !(exampleInput && base === 'DT_STRING')) {
+      if (side === 'input' && t.shape === null && t.dtype !== 'DT_INVALID' && !(exampleInput && t.alias === 'inputs')) {
         out.push({
           code: LintCodes.unknownRank, severity: 'warning', ...at, alias: t.alias,
           message: `${where} input "${t.alias}" has unknown rank, so neither ServeLens nor the service can check the shape of requests.`,
