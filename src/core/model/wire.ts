@@ -117,73 +117,78 @@ export function int32(lo: number): number {
 }
 
 /**
- * Parses one field header at `pos` of an in-memory message that ends at `end`. For varint and
- * fixed fields the value is read too; for length-delimited fields the length is checked against
- * `end`; groups are walked (bounded by `end` and `MAX_NESTING`) to find their end.
+ * Parses one field header at local index `pos` of an in-memory message that ends at local index
+ * `end`. For varint and fixed fields the value is read too; for length-delimited fields the length
+ * is checked against `end`; groups are walked (bounded by `end` and `MAX_NESTING`) to find their
+ * end. The offsets in the result are absolute (`ctx.base` added).
  */
 export function readFieldAt(bytes: Uint8Array, pos: number, end: number, ctx: WireContext, depth = 0): WireField {
+  const at = (i: number): number => ctx.base + i;
   const tag = decodeVarint(bytes, pos, end, ctx, 'a field tag');
-  if (!tag) throw formatError(ctx.file, ctx.base + pos, 'a field tag', 'the message ends inside a varint');
-  if (tag.hi !== 0 || tag.lo > 0xffffffff) throw formatError(ctx.file, ctx.base + pos, 'a field tag', 'tag wider than 32 bits');
+  if (!tag) throw formatError(ctx.file, at(pos), 'a field tag', 'the message ends inside a varint');
+  if (tag.hi !== 0) throw formatError(ctx.file, at(pos), 'a field tag', 'tag wider than 32 bits');
   const field = tag.lo >>> 3;
   const wireType = tag.lo & 7;
-  if (field === 0) throw formatError(ctx.file, ctx.base + pos, 'a field tag', 'field number 0');
-  let p = tag.next;
+  if (field === 0) throw formatError(ctx.file, at(pos), 'a field tag', 'field number 0');
+  const p = tag.next;
   switch (wireType) {
     case WIRE_VARINT: {
       const v = decodeVarint(bytes, p, end, ctx, `the varint value of field ${field}`);
-      if (!v) throw formatError(ctx.file, ctx.base + p, `the varint value of field ${field}`, 'the message ends inside a varint');
-      return { field, wireType, start: pos, valueStart: p, end: v.next, lo: v.lo, hi: v.hi };
+      if (!v) throw formatError(ctx.file, at(p), `the varint value of field ${field}`, 'the message ends inside a varint');
+      return { field, wireType, start: at(pos), valueStart: at(p), end: at(v.next), lo: v.lo, hi: v.hi };
     }
     case WIRE_FIXED64: {
-      if (end - p < 8) throw formatError(ctx.file, ctx.base + p, `8 bytes of field ${field}`, `only ${end - p} left in the message`);
+      if (end - p < 8) throw formatError(ctx.file, at(p), `8 bytes of field ${field}`, `only ${end - p} left in the message`);
       const lo = (bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 24)) >>> 0;
       const hi = (bytes[p + 4]! | (bytes[p + 5]! << 8) | (bytes[p + 6]! << 16) | (bytes[p + 7]! << 24)) >>> 0;
-      return { field, wireType, start: pos, valueStart: p, end: p + 8, lo, hi };
+      return { field, wireType, start: at(pos), valueStart: at(p), end: at(p + 8), lo, hi };
     }
     case WIRE_FIXED32: {
-      if (end - p < 4) throw formatError(ctx.file, ctx.base + p, `4 bytes of field ${field}`, `only ${end - p} left in the message`);
+      if (end - p < 4) throw formatError(ctx.file, at(p), `4 bytes of field ${field}`, `only ${end - p} left in the message`);
       const lo = (bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 24)) >>> 0;
-      return { field, wireType, start: pos, valueStart: p, end: p + 4, lo, hi: 0 };
+      return { field, wireType, start: at(pos), valueStart: at(p), end: at(p + 4), lo, hi: 0 };
     }
     case WIRE_LEN: {
       const what = `the length of field ${field}`;
       const v = decodeVarint(bytes, p, end, ctx, what);
-      if (!v) throw formatError(ctx.file, ctx.base + p, what, 'the message ends inside a varint');
+      if (!v) throw formatError(ctx.file, at(p), what, 'the message ends inside a varint');
       const len = safeNumber(v.lo, v.hi);
       const left = end - v.next;
       if (len < 0 || len > left) {
-        throw formatError(ctx.file, ctx.base + p, `${what} to fit in the enclosing message`, `length ${uint64(v.lo, v.hi)}, ${left} bytes left`);
+        throw formatError(ctx.file, at(p), `${what} to fit in the enclosing message`, `length ${uint64(v.lo, v.hi)}, ${left} bytes left`);
       }
-      return { field, wireType, start: pos, valueStart: v.next, end: v.next + len, lo: 0, hi: 0 };
+      return { field, wireType, start: at(pos), valueStart: at(v.next), end: at(v.next + len), lo: 0, hi: 0 };
     }
     case WIRE_START_GROUP: {
-      if (depth >= MAX_NESTING) throw formatError(ctx.file, ctx.base + pos, `groups nested at most ${MAX_NESTING} deep`);
-      p = tag.next;
+      if (depth >= MAX_NESTING) throw formatError(ctx.file, at(pos), `groups nested at most ${MAX_NESTING} deep`);
+      let q = p;
       for (;;) {
-        if (p >= end) throw formatError(ctx.file, ctx.base + p, `the end-group tag of field ${field}`, 'the message ends inside a group');
-        const inner = readFieldAt(bytes, p, end, ctx, depth + 1);
+        if (q >= end) throw formatError(ctx.file, at(q), `the end-group tag of field ${field}`, 'the message ends inside a group');
+        const inner = readFieldAt(bytes, q, end, ctx, depth + 1);
         if (inner.wireType === WIRE_END_GROUP) {
-          if (inner.field !== field) throw formatError(ctx.file, ctx.base + p, `the end-group tag of field ${field}`, `end-group of field ${inner.field}`);
-          return { field, wireType, start: pos, valueStart: tag.next, end: inner.end, lo: 0, hi: 0 };
+          if (inner.field !== field) throw formatError(ctx.file, at(q), `the end-group tag of field ${field}`, `end-group of field ${inner.field}`);
+          return { field, wireType, start: at(pos), valueStart: at(p), end: inner.end, lo: 0, hi: 0 };
         }
-        p = inner.end;
+        q = inner.end - ctx.base;
       }
     }
     case WIRE_END_GROUP:
-      if (depth === 0) throw formatError(ctx.file, ctx.base + pos, 'a field tag', `an end-group tag (field ${field}) outside a group`);
-      return { field, wireType, start: pos, valueStart: p, end: p, lo: 0, hi: 0 };
+      if (depth === 0) throw formatError(ctx.file, at(pos), 'a field tag', `an end-group tag (field ${field}) outside a group`);
+      return { field, wireType, start: at(pos), valueStart: at(p), end: at(p), lo: 0, hi: 0 };
     default:
-      throw formatError(ctx.file, ctx.base + pos, 'a field tag with wire type 0-5', `wire type ${wireType}`);
+      throw formatError(ctx.file, at(pos), 'a field tag with wire type 0-5', `wire type ${wireType}`);
   }
 }
 
-/** Every field of the message `bytes[start..end)`, in wire order. */
+/**
+ * Every field of the message `bytes[start..end)` (local indices), in wire order. The fields'
+ * offsets are absolute (`ctx.base` added).
+ */
 export function* scanFields(bytes: Uint8Array, ctx: WireContext, start = 0, end = bytes.length): Generator<WireField> {
   let p = start;
   while (p < end) {
     const f = readFieldAt(bytes, p, end, ctx);
-    p = f.end;
+    p = f.end - ctx.base;
     yield f;
   }
 }
@@ -548,7 +553,8 @@ function decodePacked(view: WireView, f: WireField, type: string, what: string):
 
 /** Sets `obj[key] = value` as an own enumerable property, even for keys like "__proto__". */
 function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
 }
 
 /**
