@@ -7,6 +7,7 @@
  * entry's bytes, and checked against the entry's CRC32C before they are returned.
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { constants as bufferConstants } from 'node:buffer';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { IoError, ModelFormatError, ModelNotFoundError, UsageError } from '../../errors';
@@ -59,6 +60,7 @@ interface Located {
 }
 
 const utf8 = new TextDecoder('utf-8');
+const MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
 /** `<prefix>.data-00000-of-00001`, as TensorFlow's DataFilename names it. */
 export function dataFilename(prefix: string, shard: number, numShards: number): string {
@@ -140,7 +142,7 @@ class Bundle implements TensorBundle {
       .map(([key, { entry }]) => ({
         key,
         dtype: dtypeName(entry.dtype),
-        shape: entry.shape,
+        shape: [...entry.shape],
         bytes: entry.size,
         shard: entry.shardId,
       }))
@@ -196,16 +198,16 @@ class Bundle implements TensorBundle {
       const actual = crc32cExtend(0, raw);
       checkCrc(file, entry, actual, what);
       if (endianness() === 'BE') swapLanes(raw, layout.laneBytes);
-      return { dtype, shape: entry.shape, data: layout.view(raw.buffer as ArrayBuffer, raw.byteOffset, entry.size / layout.laneBytes) };
+      return { dtype, shape: [...entry.shape], data: layout.view(raw.buffer as ArrayBuffer, raw.byteOffset, entry.size / layout.laneBytes) };
     }
     if (entry.dtype === DT_STRING) {
       const { strings, crc } = decodeStrings(raw, count, file, entry.offset, what);
       checkCrc(file, entry, crc, what);
-      return { dtype, shape: entry.shape, data: strings.map((s) => utf8.decode(s)), bytes: strings };
+      return { dtype, shape: [...entry.shape], data: strings.map((s) => utf8.decode(s)), bytes: strings };
     }
     const { elements, crc } = decodeVariants(raw, count, file, entry.offset, what);
     checkCrc(file, entry, crc, what);
-    return { dtype, shape: entry.shape, data: raw, bytes: elements };
+    return { dtype, shape: [...entry.shape], data: raw, bytes: elements };
   }
 }
 
@@ -224,6 +226,9 @@ function elementCount(shape: number[], file: string, at: number, what: string): 
 /** Reads `size` bytes at `offset` of a data file, after checking that they lie inside it. */
 async function readData(file: string, offset: number, size: number, what: string): Promise<Uint8Array> {
   if (size === 0) return new Uint8Array(0);
+  if (size > MAX_LENGTH) {
+    throw new IoError(file, new Error(`${what} has ${size} bytes, more than one buffer can hold (${MAX_LENGTH})`));
+  }
   let fh: FileHandle;
   try {
     fh = await open(file, 'r');
