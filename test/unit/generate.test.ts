@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ServeLensError } from '../../src/core/errors';
+import { inspectModel } from '../../src/core/model/inspect';
 import type { Shape, Signature, TensorSpec } from '../../src/core/model/types';
 import {
   MAX_GENERATED_VALUES,
@@ -8,6 +9,7 @@ import {
   generateRequestText,
   leafKind,
 } from '../../src/core/request/generate';
+import { savedModel } from '../helpers/fixtures';
 
 function t(alias: string, dtype: string, shape: Shape, tensor = `${alias}:0`): TensorSpec {
   return { alias, dtype, shape, tensor };
@@ -188,4 +190,73 @@ describe('generateRequest options', () => {
       (e) => ServeLensError.is(e, 'usage') && e.message.includes(String(MAX_GENERATED_VALUES)),
     );
   });
+});
+
+/** Every model fixture, read by the core; each of its signatures must generate a body that fits it. */
+const FIXTURE_MODELS: { path: string; servingDefaultRow: unknown; servingDefaultText: string }[] = [
+  { path: 'saved_model_half_plus_two_cpu/00000123', servingDefaultRow: { instances: [[0]] }, servingDefaultText: '[[0.0]]' },
+  { path: 'saved_model_half_plus_two_2_versions/00000123', servingDefaultRow: { instances: [[0]] }, servingDefaultText: '[[0.0]]' },
+  { path: 'saved_model_half_plus_two_2_versions/00000124', servingDefaultRow: { instances: [[0]] }, servingDefaultText: '[[0.0]]' },
+  { path: 'saved_model_half_plus_three/00000123', servingDefaultRow: { instances: [0] }, servingDefaultText: '[0.0]' },
+  { path: 'saved_model_half_plus_two_tf2_cpu/00000123', servingDefaultRow: { instances: [0] }, servingDefaultText: '[0.0]' },
+  { path: 'times_three_float', servingDefaultRow: { instances: [0] }, servingDefaultText: '[0.0]' },
+  { path: 'times_two_int', servingDefaultRow: { instances: [0] }, servingDefaultText: '[0]' },
+  { path: 'half_plus_two_pbtxt/00000123', servingDefaultRow: { instances: [0] }, servingDefaultText: '[0.0]' },
+];
+
+/** The nested-array dimensions of a JSON value (a leaf has none); rectangular or it throws. */
+function dimsOf(v: unknown): number[] {
+  if (!Array.isArray(v)) return [];
+  const inner = v.map(dimsOf);
+  for (const d of inner) assert.deepEqual(d, inner[0], 'the value is rectangular');
+  return [v.length, ...(inner[0] ?? [])];
+}
+
+function leaves(v: unknown): unknown[] {
+  return Array.isArray(v) ? v.flatMap(leaves) : [v];
+}
+
+function expectedLeaf(spec: TensorSpec): unknown {
+  const kind = leafKind(spec);
+  return kind === 'b64' ? { b64: 'AA==' } : kind === 'string' ? '' : kind === 'bool' ? false : 0;
+}
+
+describe('generateRequest over every real fixture signature', () => {
+  for (const model of FIXTURE_MODELS) {
+    it(model.path, async () => {
+      const insp = await inspectModel(savedModel(model.path));
+      const sigs = insp.summary.metaGraphs.flatMap((m) => m.signatures);
+      assert.ok(sigs.length >= 1, 'the fixture has signatures');
+      const def = sigs.find((s) => s.name === 'serving_default');
+      assert.ok(def, 'serving_default is present');
+      assert.deepEqual(generateRequest(def, { format: 'row' }), model.servingDefaultRow);
+      assert.equal(generateRequestText(def, { format: 'row' }), `{\n  "instances": ${model.servingDefaultText}\n}\n`);
+
+      for (const sig of sigs) {
+        const row = generateRequest(sig, { format: 'row', instances: 2 }) as Record<string, unknown>;
+        const col = generateRequest(sig, { format: 'columnar', instances: 2 }) as Record<string, unknown>;
+        for (const body of [row, col]) {
+          if (sig.name === 'serving_default') assert.equal('signature_name' in body, false, sig.name);
+          else assert.equal(body.signature_name, sig.name);
+        }
+        const instances = row.instances as unknown[];
+        assert.equal(instances.length, 2, `${sig.name}: two instances`);
+        for (const inst of instances) {
+          for (const spec of sig.inputs) {
+            const value = sig.inputs.length === 1 ? inst : (inst as Record<string, unknown>)[spec.alias];
+            const want = spec.shape === null ? [] : spec.shape.slice(1).map((d) => (d < 0 ? 1 : d));
+            assert.deepEqual(dimsOf(value), want, `${sig.name}/${spec.alias} row shape`);
+            for (const leaf of leaves(value)) assert.deepEqual(leaf, expectedLeaf(spec), `${sig.name}/${spec.alias} leaf`);
+          }
+        }
+        for (const spec of sig.inputs) {
+          const value = sig.inputs.length === 1 ? col.inputs : (col.inputs as Record<string, unknown>)[spec.alias];
+          const want = spec.shape === null ? [] : spec.shape.map((d, i) => (d >= 0 ? d : i === 0 ? 2 : 1));
+          assert.deepEqual(dimsOf(value), want, `${sig.name}/${spec.alias} columnar shape`);
+        }
+        // The text form is the same body.
+        assert.deepEqual(JSON.parse(generateRequestText(sig, { format: 'row', instances: 2 })), row);
+      }
+    });
+  }
 });
