@@ -209,6 +209,9 @@ describe('decodeSavedModel: the fixture table', () => {
           row.assets,
         );
         assert.equal(summary.fingerprint !== undefined, row.fingerprint);
+        assert.equal(summary.version, row.version);
+        assert.deepEqual(summary.versions, resolved.versions);
+        assert.equal(summary.dir, resolved.dir);
 
         const got = byName(mg.signatures).map((s) => ({
           name: s.name,
@@ -338,6 +341,20 @@ describe('fingerprint.pb', () => {
 
 // ---------------------------------------------------------------------------------------------
 
+/** One length-delimited protobuf field (tag + length + bytes), for hand-built inputs. */
+function field(id: number, body: Uint8Array): Buffer {
+  const varint = (n: number): number[] => {
+    const out: number[] = [];
+    while (n >= 0x80) {
+      out.push((n & 0x7f) | 0x80);
+      n = Math.floor(n / 128);
+    }
+    out.push(n);
+    return out;
+  };
+  return Buffer.concat([Buffer.from([...varint((id << 3) | 2), ...varint(body.length)]), body]);
+}
+
 describe('decodeSavedModel on damaged input', () => {
   const file = savedModel('saved_model_half_plus_two_tf2_cpu', '00000123', 'saved_model.pb');
   const bytes = readFileSync(file);
@@ -409,6 +426,35 @@ describe('decodeSavedModel on damaged input', () => {
       }
     }
     assert.ok(failures > 0, 'some flips must be detected');
+  });
+
+  it('refuses messages nested deeper than the limit, with a typed error', () => {
+    // SavedModel.meta_graphs → MetaGraphDef.signature_def entry → SignatureDef.inputs entry → a
+    // TensorInfo whose composite_tensor.components nest 200 levels deep.
+    let info: Buffer = Buffer.from(field(1, Buffer.from('x:0')));
+    for (let i = 0; i < 200; i++) info = field(5, field(2, info)); // composite_tensor { components { ... } }
+    const sigDef = field(1, Buffer.concat([field(1, Buffer.from('x')), field(2, info)]));
+    const metaGraph = field(5, Buffer.concat([field(1, Buffer.from('serving_default')), field(2, sigDef)]));
+    const bytesDeep = field(2, metaGraph);
+    assert.throws(
+      () => decodeSavedModel(bytesDeep, 'deep.pb'),
+      (err: unknown) => err instanceof ModelFormatError && /nested at most/.test(err.expected) && typeof err.offset === 'number',
+    );
+  });
+
+  it('reports a corrupt AssetFileDef inside the saved_model_assets collection as a ModelFormatError', () => {
+    const badAny = Buffer.concat([
+      field(1, Buffer.from('type.googleapis.com/tensorflow.AssetFileDef')),
+      field(2, Buffer.from([0x12, 0x40, 0x66])), // filename claims 64 bytes, has 1
+    ]);
+    const collection = field(5, field(1, badAny)); // CollectionDef.any_list { value { ... } }
+    const entry = Buffer.concat([field(1, Buffer.from('saved_model_assets')), field(2, collection)]);
+    const decoded = decodeSavedModel(field(2, field(4, entry)), 'assets.pb');
+    assert.throws(
+      () => summarizeMetaGraph(decoded.metaGraphs[0]!, { file: 'assets.pb' }),
+      (err: unknown) =>
+        err instanceof ModelFormatError && err.file === 'assets.pb' && err.offset === undefined && /AssetFileDef/.test(err.message),
+    );
   });
 
   it('accepts a plain Uint8Array as well as a Buffer', () => {

@@ -74,6 +74,7 @@ export function decodeFingerprint(bytes: Uint8Array, file: string): Fingerprint 
         bytes.subarray(pos - Number(len), pos),
         file,
         'FingerprintDef.version',
+        pos - Number(len),
       );
       out.version = { producer: version.producer ?? 0 };
       if (version.min_consumer) out.version.minConsumer = version.min_consumer;

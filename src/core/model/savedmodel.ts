@@ -67,15 +67,26 @@ function asBuffer(bytes: Uint8Array): Buffer {
 
 /**
  * Decodes a protobuf message of `type` from `bytes`; any failure becomes a ModelFormatError with
- * the byte offset where the reader stopped.
+ * the byte offset where the reader stopped. `baseOffset` is where `bytes` start in `file` (for a
+ * message embedded in a larger file); `null` when that is not known, and then the error carries
+ * no file offset and names the position inside the message in its detail instead.
  */
-export function decodeMessage<T>(type: protobuf.Type, bytes: Uint8Array, file: string, what: string): T {
+export function decodeMessage<T>(
+  type: protobuf.Type,
+  bytes: Uint8Array,
+  file: string,
+  what: string,
+  baseOffset: number | null = 0,
+): T {
   const reader = protobuf.Reader.create(asBuffer(bytes));
   try {
     return type.decode(reader) as unknown as T;
   } catch (err) {
     const { expected, detail } = expectedFor(err);
-    throw new ModelFormatError({ file, offset: Math.min(reader.pos, bytes.length) }, expected, `${what}: ${detail}`);
+    const at = Math.min(reader.pos, bytes.length);
+    if (baseOffset === null)
+      throw new ModelFormatError({ file }, expected, `${what}, at byte ${at} of that message: ${detail}`);
+    throw new ModelFormatError({ file, offset: baseOffset + at }, expected, `${what}: ${detail}`);
   }
 }
 
@@ -287,7 +298,7 @@ export function assetsOf(mg: IMetaGraphDef, file = '<saved model>'): AssetRef[] 
   const packed = collections['saved_model_assets']?.any_list?.value ?? [];
   for (const any of packed) {
     if (!any.type_url?.endsWith('tensorflow.AssetFileDef') || !any.value) continue;
-    add(decodeMessage<IAssetFileDef>(types.AssetFileDef, any.value, file, 'AssetFileDef in collection saved_model_assets'));
+    add(decodeMessage<IAssetFileDef>(types.AssetFileDef, any.value, file, 'an AssetFileDef in collection saved_model_assets', null));
   }
 
   const paths = collections['asset_filepaths']?.node_list?.value ?? [];
