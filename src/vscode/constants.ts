@@ -9,6 +9,8 @@ export const Commands = {
   modelsRefresh: 'servelens.models.refresh',
   signatureCopyJson: 'servelens.signature.copyJson',
   requestNewFromSignature: 'servelens.request.newFromSignature',
+  requestBindTarget: 'servelens.request.bindTarget',
+  requestValidate: 'servelens.request.validate',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
