@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ModelFormatError, ServeLensError } from '../../src/core/errors';
 import { decodeFingerprint, readFingerprint } from '../../src/core/model/fingerprint';
-import { dtypeName, types } from '../../src/core/model/proto/schema';
+import { dtypeName, toDecimal, types } from '../../src/core/model/proto/schema';
 import { resolveModelPath } from '../../src/core/model/resolve';
 import {
   collectOpUsage,
+  createReader,
   decodeSavedModel,
   inspectSavedModelPb,
   readSavedModelFile,
@@ -471,6 +472,55 @@ describe('decodeSavedModel on damaged input', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+
+describe('64-bit integers', () => {
+  const signed = ['0', '1', '-1', '2147483648', '-2147483649', '4294967296', '9007199254740991', '-9007199254740991',
+    '9007199254740992', '-9007199254740993', '9223372036854775807', '-9223372036854775808'];
+  const unsigned = ['0', '4294967295', '9007199254740991', '9007199254740992', '13265581747292989307', '18446744073709551615'];
+
+  it('decode exactly: numbers while exact, Long beyond 2^53', () => {
+    // Long-like values for the writer, built from exact BigInts.
+    const Long = {
+      fromString: (v: string, unsigned = false) => {
+        const u = BigInt.asUintN(64, BigInt(v));
+        return { low: Number(u & 0xffffffffn) | 0, high: Number(u >> 32n) | 0, unsigned };
+      },
+    };
+    const message = types.TensorProto.fromObject({
+      int64_val: signed.map((v) => Long.fromString(v, false)),
+      uint64_val: unsigned.map((v) => Long.fromString(v, true)),
+    });
+    const packed = types.TensorProto.encode(message).finish();
+    const decoded = types.TensorProto.decode(createReader(packed)) as unknown as {
+      int64_val: unknown[];
+      uint64_val: unknown[];
+    };
+    assert.deepEqual(decoded.int64_val.map((v) => toDecimal(v as never)), signed);
+    assert.deepEqual(decoded.uint64_val.map((v) => toDecimal(v as never)), unsigned);
+    for (const v of decoded.int64_val) {
+      const exact = Math.abs(Number(toDecimal(v as never))) <= Number.MAX_SAFE_INTEGER;
+      assert.equal(typeof v === 'number', exact, String(v));
+    }
+    // A singular int64 (Dim.size) decodes the same way.
+    const dim = types.TensorShapeProto.decode(
+      createReader(types.TensorShapeProto.encode({ dim: [{ size: -1 }, { size: Long.fromString('-9223372036854775808') }] }).finish()),
+    ) as unknown as { dim: { size: unknown }[] };
+    assert.equal(dim.dim[0]!.size, -1);
+    assert.equal(toDecimal(dim.dim[1]!.size as never), '-9223372036854775808');
+  });
+
+  it('reject a varint that runs past the end or past 10 bytes', () => {
+    const cut = Buffer.from([0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]); // Dim.size, unterminated
+    const Dim = types.TensorShapeProto.lookupType('Dim');
+    assert.throws(() => Dim.decode(createReader(cut)), RangeError);
+    const long = Buffer.from([0x08, ...new Array<number>(11).fill(0xff), 0x01]);
+    assert.throws(() => Dim.decode(createReader(long)), /invalid varint/);
+    assert.throws(
+      () => decodeSavedModel(Buffer.from([0x08, 0xff, 0xff]), 'cut.pb'),
+      (err: unknown) => err instanceof ModelFormatError && err.offset === 1, // where the varint starts
+    );
+  });
+});
 
 describe('summaries in detail', () => {
   it('reports TF versions, stripped ops and op usage with node names (graph and functions)', async () => {

@@ -60,6 +60,95 @@ function expectedFor(err: unknown): { expected: string; detail: string } {
   return { expected: 'a SavedModel protocol buffer', detail };
 }
 
+// 64-bit varints. protobufjs returns every int64/uint64 as a Long object; a graph holds hundreds of
+// thousands of them (each dimension of each shape, strides, ...), all small. The readers below
+// give a plain number whenever it is exact (|v| < 2^53) and a Long (or, without long.js, a bigint)
+// only beyond, which keeps values exact and cuts the garbage a full decode makes. Consumers read
+// them through the schema's toNumber / toBigInt / toDecimal, which accept all of these.
+
+interface VarintReader {
+  buf: Uint8Array;
+  pos: number;
+  len: number;
+}
+
+let varLo = 0;
+let varHi = 0;
+
+function outOfRange(r: VarintReader): RangeError {
+  return new RangeError(`index out of range: ${r.pos} + 1 > ${r.len}`);
+}
+
+/** Reads a varint of up to 10 bytes into varLo / varHi (two uint32). */
+function readVarint64(r: VarintReader): void {
+  const buf = r.buf;
+  const end = r.len;
+  let pos = r.pos;
+  let lo = 0;
+  let b = 0;
+  for (let shift = 0; shift < 28; shift += 7) {
+    if (pos >= end) throw outOfRange(r);
+    b = buf[pos++]!;
+    lo |= (b & 0x7f) << shift;
+    if (b < 0x80) {
+      r.pos = pos;
+      varLo = lo >>> 0;
+      varHi = 0;
+      return;
+    }
+  }
+  if (pos >= end) throw outOfRange(r);
+  b = buf[pos++]!;
+  lo |= (b & 0x7f) << 28;
+  let hi = (b & 0x7f) >> 4;
+  if (b >= 0x80) {
+    for (let shift = 3; ; shift += 7) {
+      if (shift > 31) throw new Error('invalid varint encoding');
+      if (pos >= end) throw outOfRange(r);
+      b = buf[pos++]!;
+      hi |= (b & 0x7f) << shift;
+      if (b < 0x80) break;
+    }
+  }
+  r.pos = pos;
+  varLo = lo >>> 0;
+  varHi = hi >>> 0;
+}
+
+const TWO_32 = 4294967296;
+
+function wideValue(lo: number, hi: number, unsigned: boolean): protobuf.Long | bigint {
+  const Long = protobuf.util.Long as unknown as
+    | { fromBits(lo: number, hi: number, unsigned: boolean): protobuf.Long }
+    | null
+    | undefined;
+  if (Long) return Long.fromBits(lo | 0, hi | 0, unsigned);
+  const u = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+  return unsigned ? u : BigInt.asIntN(64, u);
+}
+
+function readInt64(this: VarintReader): number | protobuf.Long | bigint {
+  readVarint64(this);
+  const hi = varHi | 0;
+  if (hi >= -0x200000 && hi < 0x200000) return hi * TWO_32 + varLo;
+  return wideValue(varLo, varHi, false);
+}
+
+function readUint64(this: VarintReader): number | protobuf.Long | bigint {
+  readVarint64(this);
+  if (varHi < 0x200000) return varHi * TWO_32 + varLo;
+  return wideValue(varLo, varHi, true);
+}
+
+/** A protobufjs reader over `bytes` whose int64/uint64 reads return exact numbers when they can. */
+export function createReader(bytes: Uint8Array): protobuf.Reader {
+  const reader = protobuf.Reader.create(asBuffer(bytes));
+  const methods = reader as unknown as Record<'int64' | 'uint64', (this: VarintReader) => unknown>;
+  methods.int64 = readInt64;
+  methods.uint64 = readUint64;
+  return reader;
+}
+
 function asBuffer(bytes: Uint8Array): Buffer {
   // protobufjs reads strings of a Buffer with Node's native UTF-8 decoder; wrap without copying.
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -78,7 +167,7 @@ export function decodeMessage<T>(
   what: string,
   baseOffset: number | null = 0,
 ): T {
-  const reader = protobuf.Reader.create(asBuffer(bytes));
+  const reader = createReader(bytes);
   try {
     return type.decode(reader) as unknown as T;
   } catch (err) {

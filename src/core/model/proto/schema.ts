@@ -9,9 +9,11 @@
  * parser can look fields up by the names it reads. Every message uses proto3 semantics
  * (`edition: 'proto3'`): repeated scalars encode packed, absent scalars read as their default.
  *
- * 64-bit integers: protobufjs 8 depends on `long`, so int64/uint64 fields decode to exact `Long`
- * objects (never rounded numbers). Use `toNumber`/`toBigInt`/`toDecimal` below to read them;
- * they also accept plain numbers and decimal strings, which a text-format parser may produce.
+ * 64-bit integers are always exact, never rounded, but come in more than one shape: `types.X.decode`
+ * gives `Long` objects (protobufjs 8 depends on `long`); `decodeSavedModel` (savedmodel.ts
+ * `createReader`) gives plain numbers when |v| < 2^53 and `Long` beyond; a text-format parser may
+ * give numbers or decimal strings. Read them with `toNumber`/`toBigInt`/`toDecimal` below, which
+ * accept every shape (the `Int64` type).
  * Unknown fields are skipped (not kept) when decoding. Strings are not UTF-8 validated (invalid
  * bytes read as U+FFFD), which is also what makes string decoding use Node's native path.
  */
