@@ -19,11 +19,15 @@
  * identical.
  *
  * TF1 assets: TF1 exports do not fill asset_file_def; they declare assets through two collections.
- * `asset_filepaths` is a node_list of tensor names only ("Const:0"): the file name lives in that
- * Const node inside graph_def, so using it would mean decoding the graph. `saved_model_assets` is
- * an any_list of AssetFileDef {tensor_info, filename}: exactly what TensorFlow's own loader reads
- * when asset_file_def is empty (loader_util GetAssetFileDefs). So the lazy reader reads only that
- * one entry. Choosing it costs one small read per collection entry: the entry's key comes first in
+ * `saved_model_assets` is an any_list of AssetFileDef {tensor_info, filename}: exactly what
+ * TensorFlow's own loader reads when asset_file_def is empty (loader_util GetAssetFileDefs), so
+ * the lazy reader decodes it. `asset_filepaths` is a node_list of tensor names only ("Const:0"):
+ * the file name lives in that Const node inside graph_def. The lazy reader decodes this small entry
+ * too, but does not chase the names into the graph: tensors it names that no AssetFileDef covers
+ * are reported in `layout[i].assetTensorsInGraph` (the full decode would list them as assets), so a
+ * caller can tell an asset list is incomplete and fall back to the full decode. TF1 exports write
+ * both collections, so this list is empty for them. Reading just these entries costs one small
+ * read per collection entry at most: the entry's key comes first in
  * every file we have seen (TensorFlow writes map entries key-then-value), so its 2-3 header reads
  * fall in the window already read; the value's length prefix lets us seek over the big collections
  * ("variables"/"trainable_variables" grow with the model: 750 KB each for 4096 variables in the
@@ -63,6 +67,13 @@ export interface MetaGraphLayout {
   objectGraphDef?: ByteRange;
   /** Every collection_def entry: its key and the range of its CollectionDef value. */
   collections: { key: string; range: ByteRange }[];
+  /**
+   * Tensors the TF1 `asset_filepaths` collection names that no asset_file_def / saved_model_assets
+   * entry covers. Their file names live in Const nodes of the graph, which the lazy listing does not
+   * read; a full decode (savedmodel.ts `assetsOf`) adds them to `assets`. Empty in every
+   * TensorFlow-written model we know of (TF1 exports write both collections).
+   */
+  assetTensorsInGraph: string[];
 }
 
 export interface LazySavedModel {
@@ -79,7 +90,7 @@ export interface LazySavedModel {
 }
 
 /** The collection entries the lazy reader decodes (TF1 asset declarations). */
-export const LAZY_COLLECTIONS: ReadonlySet<string> = new Set(['saved_model_assets']);
+export const LAZY_COLLECTIONS: ReadonlySet<string> = new Set(['saved_model_assets', 'asset_filepaths']);
 
 /**
  * The MetaGraphDef fields the lazy reader decodes. Of MetaInfoDef everything but any_info (an
@@ -134,7 +145,7 @@ async function decodeField(r: FileWireReader, f: WireField, projection: Projecti
  */
 async function readMetaGraph(r: FileWireReader, mg: WireField): Promise<{ plain: PlainMessage; layout: MetaGraphLayout }> {
   const plain: PlainMessage = {};
-  const layout: MetaGraphLayout = { range: range(mg), collections: [] };
+  const layout: MetaGraphLayout = { range: range(mg), collections: [], assetTensorsInGraph: [] };
   for await (const f of r.fields(mg.valueStart, mg.end)) {
     switch (f.field) {
       case 1:
@@ -198,7 +209,11 @@ export async function listSignaturesLazy(file: string): Promise<LazySavedModel> 
         expectLen(file, f, 'SavedModel.meta_graphs');
         const mg = await readMetaGraph(r, f);
         // The summarizer of the full decode, over the fields read; without graph_def it lists no ops.
-        metaGraphs.push(summarizeMetaGraph(mg.plain as IMetaGraphDef, { file, ops: false }));
+        const summary = summarizeMetaGraph(mg.plain as IMetaGraphDef, { file, ops: false });
+        const covered = new Set(summary.assets.map((a) => a.tensor));
+        const paths = (mg.plain as IMetaGraphDef).collection_def?.['asset_filepaths']?.node_list?.value ?? [];
+        mg.layout.assetTensorsInGraph = [...new Set(paths.filter((t) => !covered.has(t)))];
+        metaGraphs.push(summary);
         layout.push(mg.layout);
       }
     }
