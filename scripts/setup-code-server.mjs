@@ -82,6 +82,9 @@ export function ensureCodeServer({ force = false, log = (m) => process.stderr.wr
     npm_config_update_notifier: 'false',
     // os.tmpdir() of every install script: where the ripgrep cache is looked up.
     TMPDIR: tmp,
+    // Compile native modules here instead of letting node-pre-gyp / prebuild-install try to
+    // download prebuilt binaries from the internet (they would fail and fall back anyway).
+    npm_config_build_from_source: 'true',
   };
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
