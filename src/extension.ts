@@ -1,11 +1,20 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './vscode/commands';
 import { Commands, LOG_CHANNEL_NAME } from './vscode/constants';
+import type { InspectorApi } from './vscode/inspector/registerInspector';
+import { registerInspector } from './vscode/inspector/registerInspector';
 import { createLogger } from './vscode/log';
+import { ModelCache } from './vscode/models/modelCache';
+import type { ModelsApi } from './vscode/models/registerModelsView';
+import { registerModelsView } from './vscode/models/registerModelsView';
 
 /** What `activate` returns: a small surface the integration tests read. */
 export interface ServeLensApi {
   readonly logChannelName: string;
+  /** The Models tree (its provider, the models found, a scan signal). */
+  readonly models: ModelsApi;
+  /** What every open SavedModel inspector rendered. */
+  readonly inspector: InspectorApi;
 }
 
 export function activate(context: vscode.ExtensionContext): ServeLensApi {
@@ -17,7 +26,12 @@ export function activate(context: vscode.ExtensionContext): ServeLensApi {
     [Commands.logShow]: () => logger.show(),
   });
 
-  return { logChannelName: LOG_CHANNEL_NAME };
+  // One reading of each model file, shared by the Models tree, the inspector and the commands.
+  const models = new ModelCache();
+  const modelsApi = registerModelsView(context, logger, models);
+  const inspectorApi = registerInspector(context, logger, models);
+
+  return { logChannelName: LOG_CHANNEL_NAME, models: modelsApi, inspector: inspectorApi };
 }
 
 export function deactivate(): void {
