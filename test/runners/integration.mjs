@@ -18,6 +18,7 @@ import {
   createSandbox, launchBrowser, remoteUri, repoRoot, resultsDir, secondsFromEnv, startCodeServer,
   testEnvironment, workbenchUrl,
 } from './code-server.mjs';
+import { ensureCodeServer } from '../../scripts/setup-code-server.mjs';
 
 const suiteIndex = join(repoRoot, 'out', 'test', 'integration', 'index.js');
 const workspace = join(repoRoot, 'samples');
@@ -47,6 +48,7 @@ async function runElectron() {
 }
 
 async function runCodeServer() {
+  ensureCodeServer(); // a first-time install (minutes) does not count against the suite's time-out
   const timeoutMs = secondsFromEnv('SERVELENS_TEST_TIMEOUT', 300) * 1000;
   const started = Date.now();
   for (const f of ['integration-failure.png', 'integration-failure.txt', 'integration-code-server.log']) {
