@@ -1,5 +1,6 @@
 // The packaged extension contributes a "ServeLens" activity-bar container with a "Models" view,
-// and opening it activates the extension (its "ServeLens" log channel appears) in a fresh host.
+// backed by the extension's tree, and opening it activates the extension (its "ServeLens" log channel
+// appears) in a fresh host.
 import assert from 'node:assert/strict';
 
 export const name = 'servelens-view';
@@ -15,6 +16,15 @@ export async function run({ page, workbench, shot, log }) {
   assert.ok(views.includes('Models'), `views in the container: ${JSON.stringify(views)}`);
   const refresh = page.locator('.part.sidebar .composite.title a.action-label[aria-label="Refresh Models"]');
   await refresh.waitFor({ timeout: 10_000 });
+
+  // The Models view is backed by the extension's tree: it lists models or, after its first scan of
+  // the workspace, says it found none (welcome content). Never VS Code's "no data provider".
+  const body = workbench.viewBody('Models');
+  await body.locator('.monaco-list-row, .welcome-view-content:has-text("No SavedModels")').first()
+    .waitFor({ timeout: 30_000 });
+  const bodyText = (await body.textContent()) ?? '';
+  assert.ok(!bodyText.includes('no data provider'), `Models view: ${bodyText}`);
+  log(`Models view: ${bodyText.replace(/\s+/g, ' ').trim().slice(0, 120)}`);
 
   // Nothing else asked for ServeLens in this window: its log channel exists only if opening the
   // view activated it (activation event onView:servelens.models).
