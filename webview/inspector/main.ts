@@ -14,8 +14,6 @@ import {
   vsCodePanels,
   vsCodePanelTab,
   vsCodePanelView,
-  vsCodeProgressRing,
-  vsCodeTag,
 } from '@vscode/webview-ui-toolkit';
 import type { HostMessage, InspectorViewState, RenderedSnapshot, WebviewMessage } from '../shared/protocol';
 import { isHostMessage, isViewState } from '../shared/protocol';
@@ -40,8 +38,6 @@ provideVSCodeDesignSystem().register(
   vsCodePanels(),
   vsCodePanelTab(),
   vsCodePanelView(),
-  vsCodeProgressRing(),
-  vsCodeTag(),
 );
 adoptStyles();
 

@@ -127,7 +127,7 @@ function signatureCard(model: InspectorModel, mg: MetaGraphSummary, mi: number, 
       'div',
       { class: 'signature-head' },
       el('h3', { class: 'signature-name' }, sig.name),
-      el('vscode-tag', { class: 'signature-method', title: 'method_name' }, sig.method || '(no method)'),
+      el('code', { class: 'signature-method', title: 'method_name' }, sig.method || '(no method)'),
       actions,
     ),
     findings.length ? el('ul', { class: 'findings' }, ...findings.map((f) => findingItem(f, false))) : null,
@@ -280,7 +280,7 @@ function detailsView(model: InspectorModel): HTMLElement {
     );
     if (f.version) rows.push(['Fingerprint: producer', String(f.version.producer)]);
   } else if (s.format === 'savedmodel') {
-    rows.push(['Fingerprint', 'none (no fingerprint.pb; written by TF 2.12 and later)']);
+    rows.push(['Fingerprint', 'none (fingerprint.pb is written by TensorFlow 2.12 and later)']);
   }
   if (s.weights) {
     rows.push(['Weights', `${plural(s.weights.count, 'tensor')} in ${plural(s.weights.files, 'file')}, ${formatBytes(s.weights.bytes)}`]);
@@ -327,7 +327,7 @@ function header(file: string, model: InspectorModel, act: Actions): HTMLElement[
     }
   }
   return [
-    el('h1', {}, el('span', { class: 'file-name' }, baseName(file)), el('vscode-tag', { class: 'format' }, FORMAT_NAMES[s.format])),
+    el('h1', {}, el('span', { class: 'file-name' }, baseName(file)), el('span', { class: 'badge format' }, FORMAT_NAMES[s.format])),
     el('p', { class: 'path' }, s.dir),
     el(
       'div',
@@ -390,6 +390,6 @@ export function renderError(file: string, error: InspectorError, act: Actions): 
 export function renderLoading(file: string): HTMLElement[] {
   return [
     el('h1', {}, el('span', { class: 'file-name' }, baseName(file))),
-    el('div', { class: 'loading', role: 'status' }, el('vscode-progress-ring', {}), `Reading ${file}…`),
+    el('div', { class: 'loading', role: 'status' }, el('span', { class: 'spinner', 'aria-hidden': 'true' }), `Reading ${file}…`),
   ];
 }

@@ -34,6 +34,29 @@ h4 { font-size: 0.95em; font-weight: 600; margin: 12px 0 4px; color: var(--vscod
 }
 .signature.internal { opacity: 0.75; }
 .signature-head { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 12px; }
+.badge {
+  font-size: 0.6em;
+  font-weight: 600;
+  padding: 2px 6px;
+  border-radius: 2px;
+  background: var(--vscode-badge-background);
+  color: var(--vscode-badge-foreground);
+}
+.spinner {
+  width: 14px; height: 14px; border-radius: 50%;
+  border: 2px solid var(--vscode-progressBar-background, currentColor);
+  border-right-color: transparent;
+  animation: spin 0.8s linear infinite;
+}
+@keyframes spin { to { transform: rotate(360deg); } }
+.signature-method {
+  font-family: var(--vscode-editor-font-family);
+  font-size: 0.9em;
+  padding: 1px 6px;
+  border-radius: 3px;
+  background: var(--vscode-textCodeBlock-background, rgba(128,128,128,0.15));
+  color: var(--vscode-descriptionForeground);
+}
 .signature-head .actions { margin-left: auto; display: flex; gap: 8px; }
 .none { color: var(--vscode-descriptionForeground); font-style: italic; margin: 2px 0; }
 .findings { list-style: none; padding: 0; margin: 6px 0; }

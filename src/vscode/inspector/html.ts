@@ -12,8 +12,8 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
 
 /**
  * The inspector page: a strict CSP (`default-src 'none'`, the one script allowed by a fresh
- * nonce from `crypto`, styles only from the webview's own origin; the toolkit and the inspector
- * style themselves through constructed stylesheets, which need no 'unsafe-inline').
+ * nonce from `crypto`, styles only from the webview's own origin or with that nonce; the toolkit
+ * and the inspector style themselves through constructed stylesheets, which need no 'unsafe-inline').
  */
 export function inspectorHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string): string {
   const nonce = randomBytes(18).toString('base64');
@@ -22,7 +22,8 @@ export function inspectorHtml(webview: vscode.Webview, extensionUri: vscode.Uri,
     "default-src 'none'",
     `img-src ${webview.cspSource} data:`,
     `font-src ${webview.cspSource}`,
-    `style-src ${webview.cspSource}`,
+    // The toolkit probes for :focus-visible with a <style> element carrying the csp-nonce below.
+    `style-src ${webview.cspSource} 'nonce-${nonce}'`,
     `script-src 'nonce-${nonce}'`,
   ].join('; ');
   return `<!DOCTYPE html>
@@ -30,6 +31,7 @@ export function inspectorHtml(webview: vscode.Webview, extensionUri: vscode.Uri,
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta property="csp-nonce" content="${nonce}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>${escapeHtml(title)}</title>
 </head>
