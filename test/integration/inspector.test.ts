@@ -242,6 +242,41 @@ describe('SavedModel inspector', function () {
     assert.match(snapshot.error ?? '', /Cannot read/);
   });
 
+  it('opens a TF.js graph model.json with the TF.js inspector (servelens.inspector.tfjs)', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'model.json');
+    // A tiny converter-style graph: y = MatMul(x, w); the signature is inferred from the Placeholder.
+    await writeFile(
+      file,
+      JSON.stringify({
+        format: 'graph-model',
+        generatedBy: '2.14.0',
+        convertedBy: 'TensorFlow.js Converter v4.11.0',
+        modelTopology: {
+          node: [
+            { name: 'x', op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: [{ size: '-1' }, { size: '3' }] } } } },
+            { name: 'w', op: 'Const', attr: { dtype: { type: 'DT_FLOAT' }, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: [{ size: '3' }, { size: '1' }] } } } } },
+            { name: 'y', op: 'MatMul', input: ['x', 'w'], attr: { T: { type: 'DT_FLOAT' } } },
+          ],
+          versions: { producer: 1482 },
+        },
+        weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: [{ name: 'w', shape: [3, 1], dtype: 'float32' }] }],
+      }),
+    );
+    await writeFile(join(dir, 'group1-shard1of1.bin'), Buffer.alloc(12));
+    const uri = vscode.Uri.file(file);
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'servelens.inspector.tfjs');
+    const { snapshot, viewType } = await rendered(api, uri, (s) => s.snapshot.state !== 'loading', 'the TF.js model');
+    assert.equal(viewType, 'servelens.inspector.tfjs');
+    assert.equal(snapshot.state, 'model', snapshot.error);
+    const sig = snapshot.signatures.find((s) => s.name === 'serving_default');
+    assert.ok(sig, `signatures shown: ${snapshot.signatures.map((s) => s.name).join(', ')}`);
+    assert.deepEqual(sig.inputs, [{ alias: 'x', dtype: 'DT_FLOAT', shape: '[-1, 3]', tensor: 'x:0' }]);
+    assert.deepEqual(sig.outputs.map((t) => t.alias), ['y']);
+    assert.match(snapshot.text, /TF\.js graph model/);
+    assert.match(snapshot.text, /TensorFlow\.js Converter v4\.11\.0/);
+  });
+
   it('copies a signature as JSON in the CLI shape (the webview\'s "Copy as JSON" command)', async () => {
     const file = savedModel('saved_model_half_plus_two_cpu/00000123', 'saved_model.pb');
     const text = await vscode.commands.executeCommand<string>('servelens.signature.copyJson', file, 'regress_x2_to_y3', ['serve']);

@@ -34,6 +34,24 @@ describe('Models view', function () {
   let tmp: string;
   const settings = () => vscode.workspace.getConfiguration('servelens.models');
 
+  /** The next scan whose models satisfy `accept` (subscribed before the change that causes it). */
+  function nextScan(accept: (models: readonly ModelEntry[]) => boolean, what: string, timeoutMs = 15_000) {
+    return new Promise<readonly ModelEntry[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        sub.dispose();
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for a scan with ${what}; last: ${api.models.models().map((m) => m.dir).join(', ')}`));
+      }, timeoutMs);
+      const sub = api.models.onDidScan((models) => {
+        if (!accept(models)) return;
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(models);
+      });
+    });
+  }
+
+  let scanned: readonly ModelEntry[] = [];
+
   before(async () => {
     const ext = vscode.extensions.getExtension<ServeLensApi>(EXTENSION_ID);
     assert.ok(ext);
@@ -51,6 +69,13 @@ describe('Models view', function () {
       join(tmp, 'tfjs_graph', 'model.json'),
       JSON.stringify({ format: 'graph-model', modelTopology: { node: [] }, weightsManifest: [] }),
     );
+    // Point the view at the fixtures and the temp folder (never copying fixtures into the workspace).
+    const scan = nextScan(
+      (ms) => ms.some((m) => inside(m.dir, SAVEDMODELS)) && ms.some((m) => inside(m.dir, tmp)),
+      'the fixtures and the temp folder',
+    );
+    await settings().update('additionalFolders', [SAVEDMODELS, tmp], vscode.ConfigurationTarget.Global);
+    scanned = await scan;
   });
 
   after(async () => {
@@ -60,22 +85,6 @@ describe('Models view', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
-
-  /** The next scan whose models satisfy `accept` (subscribed before the change that causes it). */
-  function nextScan(accept: (models: readonly ModelEntry[]) => boolean, what: string, timeoutMs = 15_000) {
-    return new Promise<readonly ModelEntry[]>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        sub.dispose();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for a scan with ${what}; last: ${api.models.models().map((m) => m.dir).join(', ')}`));
-      }, timeoutMs);
-      const sub = api.models.onDidScan((models) => {
-        if (!accept(models)) return;
-        clearTimeout(timer);
-        sub.dispose();
-        resolve(models);
-      });
-    });
-  }
 
   async function children(node?: ModelsNode): Promise<ModelsNode[]> {
     return (await api.models.treeDataProvider.getChildren(node)) ?? [];
@@ -101,11 +110,7 @@ describe('Models view', function () {
   }
 
   it('finds the fixture models in an additional folder: one node per TF Serving base directory', async () => {
-    const scan = nextScan((ms) => ms.some((m) => inside(m.dir, SAVEDMODELS)) && ms.some((m) => inside(m.dir, tmp)), 'the fixtures and the temp folder');
-    await settings().update('additionalFolders', [SAVEDMODELS, tmp], vscode.ConfigurationTarget.Global);
-    const models = await scan;
-
-    const fixtures = models.filter((m) => inside(m.dir, SAVEDMODELS));
+    const fixtures = scanned.filter((m) => inside(m.dir, SAVEDMODELS));
     assert.deepEqual(fixtures.map((m) => m.label).sort(), FIXTURE_MODELS);
     const two = fixtures.find((m) => m.label === 'saved_model_half_plus_two_2_versions')!;
     assert.equal(two.versioned, true);
