@@ -34,6 +34,14 @@ function asPath(arg: unknown): string | undefined {
   return undefined;
 }
 
+/** The model shown in the active editor: an inspector tab, or a model file opened as text. */
+function activeModelFile(): string | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  const uri =
+    input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputText ? input.uri : undefined;
+  return uri?.scheme === 'file' && MODEL_FILE.test(uri.fsPath) ? uri.fsPath : undefined;
+}
+
 /** The JSON a "Copy as JSON" puts on the clipboard: the CLI's `inspect --json` signature shape. */
 export function signatureJson(sig: Signature): string {
   const t = (x: Signature['inputs'][number]) => ({ alias: x.alias, dtype: x.dtype, shape: x.shape, tensor: x.tensor });
@@ -119,11 +127,7 @@ export function modelCommands({ provider, cache }: ModelCommandDeps): Partial<Re
 
   return {
     [Commands.modelInspect]: async (arg?: unknown) => {
-      let file = asPath(arg);
-      if (!file) {
-        const active = vscode.window.activeTextEditor?.document.uri;
-        file = active?.scheme === 'file' && MODEL_FILE.test(active.fsPath) ? active.fsPath : await pickModel('Open in SavedModel Inspector');
-      }
+      const file = asPath(arg) ?? activeModelFile() ?? (await pickModel('Open in SavedModel Inspector'));
       if (!MODEL_FILE.test(file)) {
         throw new UsageError(`${file} is not a saved_model.pb, saved_model.pbtxt or model.json file`);
       }
@@ -165,7 +169,8 @@ export function modelCommands({ provider, cache }: ModelCommandDeps): Partial<Re
         file = arg.file;
         sig = arg.signature;
       } else {
-        file = asPath(arg) ?? (await pickModel('New request from signature'));
+        // From the palette: the model in the active editor (the inspector), else one from the Models view.
+        file = asPath(arg) ?? activeModelFile() ?? (await pickModel('New request from signature'));
         const chosen = typeof name === 'string' ? { name, tags: Array.isArray(tags) ? (tags as string[]) : undefined } : await pickSignature(file);
         sig = findSignature(await cache.get(file), chosen.name, chosen.tags).sig;
       }

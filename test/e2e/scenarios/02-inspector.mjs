@@ -1,8 +1,9 @@
 // The SavedModel inspector as a person meets it: Go to File on half_plus_two's saved_model.pb
 // opens the inspector (the default editor for that file), the signature table is
 // read through the webview's DOM, "Copy as JSON" round-trips through the host, a tab choice
-// survives the webview being hidden (state kept with setState, not retainContextWhenHidden), and
-// "New request from this signature" opens serving_default.request.json.
+// survives the webview being hidden (state kept with setState, not retainContextWhenHidden),
+// "New request from this signature" opens serving_default.request.json, and the same command from
+// the palette asks for the signature of the model being inspected.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { testEnvironment } from '../../runners/code-server.mjs';
@@ -85,5 +86,18 @@ export async function run({ page, workbench, shot, log }) {
   assert.equal(await view.locator('vscode-panels').getAttribute('activeid'), 'tab-details', 'the tab chosen before was restored');
   await view.locator('vscode-panel-view#view-tab-details vscode-data-grid.details').waitFor({ timeout: 5_000 });
   log(`screenshot: ${await shot('details')}`);
+
+  // From the palette, with the inspector active: the model is the one shown; a QuickPick asks the signature.
+  await workbench.runCommand('ServeLens: New Request from Signature');
+  const pick = page.locator('.quick-input-widget input.input');
+  await workbench.quickInputRow('regress_x2_to_y3').first().waitFor({ timeout: 15_000 });
+  const offered = await workbench.quickInputLabels();
+  assert.ok(offered.includes('serving_default') && !offered.some((l) => l.startsWith('__')), `signatures offered: ${offered.join(', ')}`);
+  await pick.fill('regress_x2_to_y3');
+  await pick.press('Enter');
+  await page.locator('.tabs-container .tab', { hasText: 'regress_x2_to_y3.request.json' }).first().waitFor({ timeout: 15_000 });
+  const regress = page.locator('.editor-instance .monaco-editor .view-lines').first();
+  await regress.filter({ hasText: 'signature_name' }).waitFor({ timeout: 15_000 });
+  assert.match(((await regress.textContent()) ?? '').replace(/\s+/g, ''), /"signature_name":"regress_x2_to_y3","instances":\[\[0\.0\]\]/);
   assert.deepEqual(refused, [], 'CSP violations in the console');
 }
