@@ -171,10 +171,15 @@ function rank(name: string): number {
 }
 
 function lintView(model: InspectorModel): HTMLElement {
-  if (model.lint.length === 0) return el('p', { class: 'none lint-none' }, 'No deployment problems found.');
+  const pending = model.opsPending
+    ? el('p', { class: 'none ops-pending', role: 'status' }, 'Scanning the graph for ops that serving does not support…')
+    : null;
+  if (model.lint.length === 0) {
+    return el('div', {}, pending, el('p', { class: 'none lint-none' }, pending ? 'No problems found so far.' : 'No deployment problems found.'));
+  }
   const order = { error: 0, warning: 1, info: 2 } as const;
   const sorted = [...model.lint].sort((a, b) => order[a.severity] - order[b.severity]);
-  return el('ul', { class: 'findings lint-list' }, ...sorted.map((f) => findingItem(f, true)));
+  return el('div', {}, pending, el('ul', { class: 'findings lint-list' }, ...sorted.map((f) => findingItem(f, true))));
 }
 
 function variablesView(model: InspectorModel): HTMLElement {
@@ -352,7 +357,7 @@ export function renderModel(file: string, model: InspectorModel, activeTab: stri
   const panels = el('vscode-panels', { 'aria-label': 'Model', activeid: activeTab, class: 'tabs' });
   panels.append(
     tab(Tabs.signatures, `Signatures (${sigCount})`),
-    tab(Tabs.lint, `Lint (${model.lint.length})`),
+    tab(Tabs.lint, `Lint (${model.lint.length}${model.opsPending ? '…' : ''})`),
     tab(Tabs.variables, model.variables ? `Variables (${model.variables.length})` : 'Variables'),
     tab(Tabs.assets, `Assets (${model.assets.length})`),
     tab(Tabs.details, 'Details'),

@@ -45,6 +45,7 @@ export function readSnapshot(root: HTMLElement, state: RenderedSnapshot['state']
     signatures,
     lint,
     error,
+    opsPending: root.querySelector('.ops-pending') !== null,
     text: (root.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, LIMITS.text),
   };
 }

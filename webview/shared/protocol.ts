@@ -28,6 +28,8 @@ export interface InspectorModel {
   version?: string;
   /** Every version folder beside it that holds a model, ascending (numerically); empty when none. */
   versions: string[];
+  /** True while the graph's ops are still being scanned: the lint may gain custom-op findings. */
+  opsPending?: boolean;
 }
 
 /** A typed error as the webview shows it. */
@@ -74,6 +76,8 @@ export interface RenderedSnapshot {
   lint: string[];
   /** The error's message and hint as shown (state "error"). */
   error?: string;
+  /** True while the view says the graph's ops are still being scanned. */
+  opsPending?: boolean;
   /** The whole visible text (bounded). */
   text: string;
 }
@@ -211,7 +215,8 @@ export function isInspectorModel(x: unknown): x is InspectorModel {
     isList(x.assets, (a): a is Rec => isRec(a) && isStr(a.filename) && optNum(a.bytes)) &&
     isNum(x.fileBytes) &&
     optStr(x.version) &&
-    isStrList(x.versions)
+    isStrList(x.versions) &&
+    (x.opsPending === undefined || typeof x.opsPending === 'boolean')
   );
 }
 
@@ -268,6 +273,7 @@ export function isRenderedSnapshot(x: unknown): x is RenderedSnapshot {
     isList(x.signatures, isRenderedSignature) &&
     isStrList(x.lint) &&
     optStr(x.error, LIMITS.text) &&
+    (x.opsPending === undefined || typeof x.opsPending === 'boolean') &&
     isStr(x.text, LIMITS.text)
   );
 }

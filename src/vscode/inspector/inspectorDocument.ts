@@ -57,19 +57,33 @@ export class InspectorDocument extends Disposable implements vscode.CustomDocume
   /** Reads the model (again). Only the latest read's result is kept. */
   async load(): Promise<void> {
     const gen = ++this.generation;
+    const stale = () => gen !== this.generation || this.isDisposed;
     const started = Date.now();
+    const versions = siblingVersions(this.file);
     let next: InspectorState;
     try {
-      const [insp, versions] = await Promise.all([this.cache.get(this.file), siblingVersions(this.file)]);
-      next = { kind: 'model', model: toInspectorModel(insp, versions) };
+      // A binary SavedModel shows its signatures at once; the scan of its graph's ops (seconds
+      // for a graph of gigabytes) follows and completes the lint.
+      if (this.file.endsWith('.pb') && !(await this.cache.hasFull(this.file))) {
+        const quick = await this.cache.get(this.file, 'quick');
+        if (stale()) return;
+        this.set({ kind: 'model', model: toInspectorModel(quick, await versions, true) });
+        this.logger.trace('inspector', `listed ${this.file} in ${Date.now() - started} ms; scanning its graph`);
+      }
+      const full = await this.cache.get(this.file, 'full');
+      next = { kind: 'model', model: toInspectorModel(full, await versions) };
       this.logger.info('inspector', `read ${this.file} in ${Date.now() - started} ms`);
     } catch (err) {
       next = { kind: 'error', error: toInspectorError(err) };
       this.logger.warn('inspector', `cannot read ${this.file}: ${describeError(err)}`);
     }
-    if (gen !== this.generation || this.isDisposed) return;
-    this._state = next;
-    this._onDidChange.fire(next);
+    if (stale()) return;
+    this.set(next);
+  }
+
+  private set(state: InspectorState): void {
+    this._state = state;
+    this._onDidChange.fire(state);
   }
 
   /** Forgets the cached reading and reads the file again. */

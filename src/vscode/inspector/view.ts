@@ -4,7 +4,7 @@ import type { ModelInspection } from '../../core/model/inspect';
 import type { InspectorError, InspectorModel } from '../../../webview/shared/protocol';
 import type { SiblingVersions } from '../models/layout';
 
-export function toInspectorModel(insp: ModelInspection, versions: SiblingVersions): InspectorModel {
+export function toInspectorModel(insp: ModelInspection, versions: SiblingVersions, opsPending = false): InspectorModel {
   const s = insp.summary;
   return {
     summary: {
@@ -19,6 +19,7 @@ export function toInspectorModel(insp: ModelInspection, versions: SiblingVersion
     fileBytes: insp.fileBytes,
     version: s.version ?? versions.version,
     versions: s.versions && s.versions.length ? s.versions : versions.versions,
+    ...(opsPending ? { opsPending } : {}),
   };
 }
 

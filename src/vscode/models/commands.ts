@@ -105,7 +105,7 @@ export function modelCommands({ provider, cache }: ModelCommandDeps): Partial<Re
   }
 
   async function pickSignature(file: string): Promise<{ name: string; tags: string[] }> {
-    const insp = await cache.get(file);
+    const insp = await cache.best(file);
     const items = insp.summary.metaGraphs.flatMap((mg) =>
       mg.signatures
         .filter((s) => !s.name.startsWith('__') && s.inputs.length > 0)
@@ -154,7 +154,7 @@ export function modelCommands({ provider, cache }: ModelCommandDeps): Partial<Re
       } else {
         const file = asPath(arg);
         if (!file || typeof name !== 'string') throw new UsageError('Copy Signature as JSON needs a signature from the Models view or the inspector');
-        sig = findSignature(await cache.get(file), name, Array.isArray(tags) ? (tags as string[]) : undefined).sig;
+        sig = findSignature(await cache.best(file), name, Array.isArray(tags) ? (tags as string[]) : undefined).sig;
       }
       const text = signatureJson(sig);
       await vscode.env.clipboard.writeText(text);
@@ -172,7 +172,7 @@ export function modelCommands({ provider, cache }: ModelCommandDeps): Partial<Re
         // From the palette: the model in the active editor (the inspector), else one from the Models view.
         file = asPath(arg) ?? activeModelFile() ?? (await pickModel('New request from signature'));
         const chosen = typeof name === 'string' ? { name, tags: Array.isArray(tags) ? (tags as string[]) : undefined } : await pickSignature(file);
-        sig = findSignature(await cache.get(file), chosen.name, chosen.tags).sig;
+        sig = findSignature(await cache.best(file), chosen.name, chosen.tags).sig;
       }
       const text = generateRequestText(sig, { format: 'row' });
       const dir = dirname(file);

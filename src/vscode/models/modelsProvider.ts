@@ -239,7 +239,7 @@ export class ModelsTreeProvider extends Disposable implements vscode.TreeDataPro
         if (gen !== this.decorateGeneration || this.isDisposed) return;
         const file = latest(n.entry).file;
         try {
-          this.statuses.set(file, statusOf(await this.cache.get(file)));
+          this.statuses.set(file, statusOf(await this.cache.get(file, 'full')));
         } catch (err) {
           this.statuses.set(file, { kind: 'failed', message: describeError(err) });
         }

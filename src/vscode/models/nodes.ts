@@ -117,7 +117,8 @@ function sameTags(a: string[] | undefined, b: string[]): boolean {
 async function contentOf(ctx: NodeContext, parent: ModelsNode, file: string): Promise<ModelsNode[]> {
   let insp: ModelInspection;
   try {
-    insp = await ctx.cache.get(file);
+    // Signatures first: the op scan of a very large graph is left to the background decoration.
+    insp = await ctx.cache.best(file);
   } catch (err) {
     return [new ErrorNode(parent, err)];
   }
