@@ -143,5 +143,7 @@ describe('lint helpers', () => {
   it('defaultModelName is the TF Serving base folder for a versioned layout', () => {
     assert.equal(defaultModelName(model([], { dir: '/a/half_plus_two/00000123', version: '00000123' })), 'half_plus_two');
     assert.equal(defaultModelName(model([], { dir: '/a/times_three_float', version: undefined })), 'times_three_float');
+    // Opened through the file inside the version folder: still the base folder's name.
+    assert.equal(defaultModelName(model([], { dir: '/a/half_plus_two/00000123', version: undefined })), 'half_plus_two');
   });
 });

@@ -102,19 +102,15 @@ export interface LintOptions {
   ops?: OpUse[];
 }
 
-function baseName(p: string): string {
-  const parts = p.split(/[\\/]+/).filter(Boolean);
-  return parts[parts.length - 1] ?? p;
-}
-
-/** The name a deploy would give this model: the TF Serving base folder, else the model's folder. */
+/**
+ * The name a deploy would give this model: the TF Serving base folder when the model sits in a
+ * numeric version folder (whether or not it was opened through the base folder), else its folder.
+ */
 export function defaultModelName(summary: ModelSummary): string {
-  const dir = summary.dir.replace(/[\\/]+$/, '');
-  if (summary.version !== undefined) {
-    const parts = dir.split(/[\\/]+/).filter(Boolean);
-    if (parts.length >= 2 && parts[parts.length - 1] === summary.version) return parts[parts.length - 2];
-  }
-  return baseName(dir);
+  const parts = summary.dir.split(/[\\/]+/).filter(Boolean);
+  const last = parts[parts.length - 1] ?? summary.dir;
+  if (parts.length >= 2 && (summary.version === last || /^\d+$/.test(last))) return parts[parts.length - 2];
+  return last;
 }
 
 function shapeText(shape: TensorSpec['shape']): string {
