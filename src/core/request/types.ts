@@ -51,6 +51,10 @@ export interface ValidateOptions {
   /** The signature to check against when the body names none (default "serving_default"). */
   signatureName?: string;
   target?: TargetKind;
+  /** JSON Lines: the field that holds each instance's key (Vertex batch `instanceConfig.keyField`); default "key". */
+  keyField?: string;
+  /** The most findings returned (default 1000; also at most 100 per code). */
+  maxFindings?: number;
 }
 
 export interface ValidateResult {
