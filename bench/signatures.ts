@@ -39,6 +39,8 @@ interface Measurement {
 }
 
 const MB = 1024 * 1024;
+/** Untimed lazy calls before the timed ones, so the median is of optimised code. */
+const WARMUP = 200;
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -86,11 +88,14 @@ async function child(mode: 'lazy' | 'full', file: string, runs: number): Promise
   first = undefined;
   // Warm-up calls (not timed) so the median is of optimised code; the cold number above is the
   // first call as a one-shot command sees it.
-  const warmup = mode === 'lazy' ? 20 : 0;
+  const warmup = mode === 'lazy' ? WARMUP : 0;
   for (let i = 0; i < warmup; i++) await op();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
-    gc();
+    // A forced GC between the full decodes keeps one run's garbage out of the next; the lazy
+    // listing makes ~1 MB of garbage, and a forced full GC between its runs would time V8's
+    // recovery from the GC rather than the listing.
+    if (mode === 'full') gc();
     t0 = process.hrtime.bigint();
     await op();
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
@@ -119,19 +124,20 @@ const fmt = (n: number | undefined, digits = 2): string => (n === undefined ? '�
 
 function row(g: GeneratedModel, lazy: Measurement, full: Measurement): string {
   const size = `${(g.bytes / MB).toFixed(1)} MiB`;
-  const ratio = lazy.ok && full.ok ? `${Math.round(full.medianMs! / lazy.medianMs!).toLocaleString('en-US')}×` : '—';
+  const x = (a: number, b: number): string => `${Math.round(a / b).toLocaleString('en-US')}×`;
+  const ratio = lazy.ok && full.ok ? `${x(full.medianMs!, lazy.medianMs!)} (cold ${x(full.coldMs!, lazy.coldMs!)})` : '—';
   const lazyCell = lazy.ok
     ? `${fmt(lazy.medianMs, 3)} (cold ${fmt(lazy.coldMs, 1)})`
     : `failed: ${lazy.error}`;
   const lazyMem = lazy.ok ? `rss +${fmt(lazy.peakRssMb, 1)}, heap +${fmt(lazy.heapMb, 2)}, ab +${fmt(lazy.arrayBuffersMb, 2)}` : '—';
-  const fullCell = full.ok ? `${fmt(full.medianMs, 0)} (${full.runs! + 1} runs)` : `could not complete: ${full.error}`;
+  const fullCell = full.ok ? `${fmt(full.medianMs, 0)} (${full.runs! + 1} run${full.runs ? 's' : ''})` : `could not complete: ${full.error}`;
   const fullMem = full.ok ? `rss +${fmt(full.peakRssMb, 0)}, heap +${fmt(full.heapMb, 0)}, ab +${fmt(full.arrayBuffersMb, 0)}` : '—';
   const io = lazy.ok ? `${lazy.reads} / ${((lazy.bytesRead ?? 0) / 1024).toFixed(0)} KiB` : '—';
   return `| ${g.kind} | ${size} | ${g.nodes.toLocaleString('en-US')} | ${lazyCell} | ${lazyMem} | ${io} | ${fullCell} | ${fullMem} | ${ratio} |`;
 }
 
 const HEADER = [
-  '| kind | file | nodes | lazy ms: median (cold) | lazy extra MiB | lazy reads / bytes | full decode ms: median | full extra MiB | speed-up |',
+  '| kind | file | nodes | lazy ms: median (cold) | lazy extra MiB | lazy reads / bytes | full decode ms: median | full extra MiB | speed-up: median (cold) |',
   '| --- | --- | ---: | ---: | --- | ---: | ---: | --- | ---: |',
 ];
 
@@ -144,7 +150,7 @@ function updateResults(table: string[], notes: string[]): void {
   if (text.includes(begin) && text.includes(end)) {
     text = text.slice(0, text.indexOf(begin)) + section + text.slice(text.indexOf(end) + end.length);
   } else {
-    text = `${text.trimEnd()}\n\n## Signatures: lazy listing vs full decode\n\n${section}\n`;
+    text = `${text.trimEnd()}\n\n## Signatures: lazy listing vs full decode (bench/signatures.ts)\n\n${section}\n`;
   }
   writeFileSync(path, text);
   console.log(`updated ${path}`);
@@ -171,15 +177,15 @@ async function main(): Promise<void> {
   for (const g of models) {
     const lazy = measure('lazy', g.file, runs, 512, 120_000);
     const mb = g.bytes / MB;
-    const fullRuns = Number(args['full-runs'] ?? (mb > 200 ? 1 : mb > 50 ? 2 : 4));
+    const fullRuns = Number(args['full-runs'] ?? (mb > 200 ? 0 : mb > 50 ? 2 : 4));
     const full = measure('full', g.file, fullRuns, heapMb, 600_000);
     const line = row(g, lazy, full);
     lines.push(line);
     console.log(line);
   }
   const notes = [
-    `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, Node ${process.version}; files in the page cache (generated just before).`,
-    `Each cell is a fresh child process with --expose-gc. "cold" is the first call in the process (module JIT included); the lazy median is over ${runs} calls after 20 untimed warm-up calls; the full-decode median is over the calls after the first (the run count shown includes the first).`,
+    `Run ${new Date().toISOString().slice(0, 10)}. Machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, Node ${process.version}; files in the page cache (generated just before).`,
+    `Each cell is a fresh child process with --expose-gc. "cold" is the first call in the process (module JIT included); the lazy median is over ${runs} calls after ${WARMUP} untimed warm-up calls; the full-decode median is over the calls after the first (the run count shown includes the first; with a single run, as at 500 MB, it is that run).`,
     'Memory: peak RSS growth during the first call (resourceUsage maxRSS), and heapUsed / arrayBuffers growth with the result still referenced, after a forced GC before.',
     'Full decode = readFileBounded + decodeSavedModel + summarizeSavedModel({ops: false}), i.e. what listing signatures costs without the lazy reader.',
   ];

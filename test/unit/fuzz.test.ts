@@ -86,6 +86,12 @@ describe('fuzz: quick seeded run over every fixture', () => {
       }
       if (s.target.startsWith('savedmodel:')) {
         assert.ok((s.outcomes.diff?.ok ?? 0) > 0, `${s.target}: no case where both readers succeeded`);
+        // The allocation tracker sees Buffer.allocUnsafe: the lazy reader's 16 KiB read window.
+        assert.ok(s.maxAllocBytes >= 16 * 1024, `${s.target}: largest allocation seen ${s.maxAllocBytes}`);
+      }
+      if (s.target.startsWith('bundle-index:')) {
+        // ... and typed-array constructors: the bundle reader's `new Uint8Array(length)` reads.
+        assert.ok(s.maxAllocBytes >= 48, `${s.target}: largest allocation seen ${s.maxAllocBytes}`);
       }
     }
   });

@@ -333,6 +333,34 @@ describe('listSignaturesLazy on damaged files', () => {
     assert.equal(err.offset, first.wire.start);
   });
 
+  /** A SavedModel whose one signature input is a composite tensor nested `depth` levels deep. */
+  function nestedModel(depth: number): Uint8Array {
+    const info = (e: Enc, d: number): void => {
+      if (d === 0) e.str(1, 'x:0').uint(2, 1);
+      else e.msg(5, (c) => c.msg(1, (spec) => spec.uint(1, 3)).msg(2, (inner) => info(inner, d - 1)));
+    };
+    const e = new Enc().uint(1, 1);
+    e.msg(2, (mg) => {
+      mg.msg(1, (mi) => mi.str(4, 'serve'));
+      mg.mapEntry(5, 'deep', (sig) => sig.mapEntry(1, 'in', (t) => info(t, depth)).str(3, 'tensorflow/serving/predict'));
+    });
+    return new Uint8Array(e.bytes());
+  }
+
+  it('nesting is bounded: a composite 30 deep lists like the full decode, 200 deep is refused', async () => {
+    const ok = join(tmp, 'nested-30.pb');
+    await writeFile(ok, nestedModel(30));
+    const lazy = await assertSameAsFull(ok);
+    assert.equal(lazy.metaGraphs[0]!.signatures[0]!.inputs[0]!.encoding, 'composite');
+    assert.equal(lazy.metaGraphs[0]!.signatures[0]!.inputs[0]!.composite!.typeSpec, 'RaggedTensorSpec');
+
+    const deep = join(tmp, 'nested-200.pb');
+    await writeFile(deep, nestedModel(200));
+    const err = await lazyError(deep);
+    assert.match(err.expected, /nested at most 100 deep/);
+    assert.throws(() => decodeSavedModel(nestedModel(200), deep), ModelFormatError); // the full decode agrees
+  });
+
   it('a missing file is an IoError, not a format error', async () => {
     await assert.rejects(listSignaturesLazy(join(tmp, 'nope.pb')), (err: Error) => err.name === 'IoError');
   });

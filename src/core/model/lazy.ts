@@ -13,7 +13,8 @@
  *   - meta_info_def (tags, TF version, stripped op names: its any_info is skipped),
  *   - each signature_def map entry,
  *   - each asset_file_def,
- *   - the collection_def entry keyed "saved_model_assets" (see below).
+ *   - the collection_def entries keyed "saved_model_assets" and "asset_filepaths" (see below);
+ *     of every other collection entry only the key.
  * Those bytes are decoded with the schema's message types by the bounded decoder of `wire.ts`,
  * and summarised by the same functions as the full decode, so the `Signature` objects are
  * identical.
@@ -26,10 +27,10 @@
  * too, but does not chase the names into the graph: tensors it names that no AssetFileDef covers
  * are reported in `layout[i].assetTensorsInGraph` (the full decode would list them as assets), so a
  * caller can tell an asset list is incomplete and fall back to the full decode. TF1 exports write
- * both collections, so this list is empty for them. Reading just these entries costs one small
- * read per collection entry at most: the entry's key comes first in
- * every file we have seen (TensorFlow writes map entries key-then-value), so its 2-3 header reads
- * fall in the window already read; the value's length prefix lets us seek over the big collections
+ * both collections, so this list is empty for them.
+ * Cost: the key of every collection entry is read (TensorFlow writes map entries key-then-value,
+ * so the entry header, key header and key fall in the 16 KiB window already read, or take one
+ * read when a big collection was just skipped); the value's length prefix lets us seek over the big collections
  * ("variables"/"trainable_variables" grow with the model: 750 KB each for 4096 variables in the
  * synthetic benchmark) without reading them. A value that comes before its key is handled too: its
  * position is remembered and it is read only if the key turns out to be wanted.
