@@ -94,7 +94,8 @@ export function parseBindings(text: string): { bindings: Binding[]; findings: Re
   const sink = new FindingSink();
   const root = parseTree(text, sink);
   const bindings: Binding[] = [];
-  const bad = (n: { start: number; end: number }, message: string, code = 'binding-invalid') => sink.add(code, 'error', message, n.start, n.end);
+  const bad: Report = (n, message, code = 'binding-invalid') => sink.add(code, 'error', message, n.start, n.end);
+  const warn: Report = (n, message, code = 'binding-invalid') => sink.add(code, 'warning', message, n.start, n.end);
   if (root) {
     const list = root.type === 'object' ? root.members.find((m) => m.key === 'bindings') : undefined;
     if (root.type !== 'object') bad(root, 'The binding file must be an object: {"bindings": [...]}.');
@@ -102,7 +103,7 @@ export function parseBindings(text: string): { bindings: Binding[]; findings: Re
     else if (list.value.type !== 'array') bad(list.value, '"bindings" must be a list of {"files", "target", "signature"?} entries.');
     else {
       for (const entry of list.value.items) {
-        const b = readEntry(entry, bad);
+        const b = readEntry(entry, bad, warn);
         if (b) bindings.push(b);
       }
     }
@@ -113,7 +114,9 @@ export function parseBindings(text: string): { bindings: Binding[]; findings: Re
   return { bindings, findings: sink.finish(text) };
 }
 
-function readEntry(entry: TreeNode, bad: (n: { start: number; end: number }, message: string, code?: string) => void): Binding | undefined {
+type Report = (n: { start: number; end: number }, message: string, code?: string) => void;
+
+function readEntry(entry: TreeNode, bad: Report, warn: Report): Binding | undefined {
   if (entry.type !== 'object') {
     bad(entry, 'A binding is an object: {"files": "<glob>", "target": {...}, "signature"?: "<name>"}.');
     return undefined;
@@ -131,7 +134,7 @@ function readEntry(entry: TreeNode, bad: (n: { start: number; end: number }, mes
     ok = false;
   }
   for (const m of entry.members) {
-    if (!['files', 'target', 'signature'].includes(m.key)) bad({ start: m.keyStart, end: m.keyEnd }, `"${m.key}" is not a binding field (files, target, signature).`);
+    if (!['files', 'target', 'signature'].includes(m.key)) warn({ start: m.keyStart, end: m.keyEnd }, `"${m.key}" is not a binding field (files, target, signature); it is ignored.`);
   }
   const t = get('target');
   let target: BindingTarget | undefined;

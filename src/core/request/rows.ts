@@ -283,6 +283,8 @@ export function checkRows(env: CheckEnv, row: RowState, sig: Signature, x: RowCh
     return false;
   });
   const lackingNames = lacking.map((s) => s.alias);
+  /** Unknown keys by the alias they are likely a typo of: that alias is then not reported missing too. */
+  const typoOf = new Map<string, Slot[]>();
   for (const slot of row.touched) {
     const name = slot.name!;
     const spec = byAlias.get(name);
@@ -307,6 +309,7 @@ export function checkRows(env: CheckEnv, row: RowState, sig: Signature, x: RowCh
       message = `Each line of a JSON Lines instances file is one instance (an object of alias → value, or a bare value), not a request body with "${name}". Signature "${sig.name}" takes ${names}.`;
     } else {
       target = closest(name, specs.map((s) => s.alias), lackingNames);
+      if (target !== undefined && lackingNames.includes(target)) typoOf.set(target, [...(typoOf.get(target) ?? []), slot]);
       message = `Signature "${sig.name}" has no input "${name}"${target ? `; did you mean "${target}"?` : '.'} Its inputs: ${names}.`;
     }
     const code = row.perLine && (name === 'instances' || name === 'inputs') ? 'jsonl-body-per-line' : 'unknown-alias';
@@ -326,8 +329,11 @@ export function checkRows(env: CheckEnv, row: RowState, sig: Signature, x: RowCh
   const bodyLine = row.perLine && row.touched.some((s) => (s.name === 'instances' || s.name === 'inputs') && !byAlias.has(s.name));
   for (const spec of bodyLine ? [] : lacking) {
     const slot = row.slots.get(spec.alias);
+    const typos = typoOf.get(spec.alias) ?? [];
     for (let i = x.from; i < x.to; i++) {
       if (present(row, slot, i)) continue;
+      // The instance has a likely typo of this alias: the unknown-alias finding (with its rename) says it all.
+      if (typos.some((t) => present(row, t, i))) continue;
       if (!sink.wants('missing-alias')) {
         let n = 0;
         for (let j = i; j < x.to; j++) if (!present(row, slot, j)) n++;

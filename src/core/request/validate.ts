@@ -658,13 +658,23 @@ export function validateRequest(text: string, opts: ValidateOptions): ValidateRe
 
 // ---------------------------------------------------------------------------- JSON Lines
 
-/** 64-bit fingerprints of key values in a fixed-size open-addressing table (bounded memory). */
-class KeySet {
-  static readonly CAPACITY = 1 << 21;
-  private readonly h = new Uint32Array(KeySet.CAPACITY * 2);
-  private readonly lines = new Uint32Array(KeySet.CAPACITY);
+/**
+ * 64-bit fingerprints of key values in an open-addressing table that grows up to a fixed capacity
+ * (bounded memory: at most MAX_KEYS keys, 12 bytes a slot); past it, checking stops.
+ */
+export class KeySet {
+  static readonly MAX_SLOTS = 1 << 21;
+  private h: Uint32Array;
+  private lines: Uint32Array;
+  private slots: number;
   size = 0;
   full = false;
+
+  constructor(private readonly maxSlots = KeySet.MAX_SLOTS) {
+    this.slots = Math.min(1 << 12, maxSlots);
+    this.h = new Uint32Array(this.slots * 2);
+    this.lines = new Uint32Array(this.slots);
+  }
 
   /** Returns the line of an earlier equal key, 0 when new; -1 once the table is full. */
   add(src: string, start: number, end: number, line: number): number {
@@ -677,24 +687,51 @@ class KeySet {
       b ^= b >>> 15;
     }
     a >>>= 0;
-    b = (b >>> 0) | 1; // never 0: 0 marks an empty slot
-    const mask = KeySet.CAPACITY - 1;
-    let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
-    for (;;) {
-      const hb = this.h[i * 2 + 1]!;
-      if (hb === 0) break;
-      if (hb === b && this.h[i * 2] === a) return this.lines[i]!;
-      i = (i + 1) & mask;
+    b = (b | 1) >>> 0; // never 0: 0 marks an empty slot
+    const found = this.find(a, b);
+    if (found >= 0) return this.lines[found]!;
+    if (this.size + 1 > (this.slots * 3) / 4) {
+      if (this.slots >= this.maxSlots) {
+        this.full = true;
+        return -1;
+      }
+      this.grow();
     }
-    if (this.size >= (KeySet.CAPACITY * 3) / 4) {
-      this.full = true;
-      return -1;
-    }
+    const i = ~this.find(a, b);
     this.h[i * 2] = a;
     this.h[i * 2 + 1] = b;
     this.lines[i] = line;
     this.size++;
     return 0;
+  }
+
+  /** The slot holding (a, b), or ~(the empty slot where it would go). */
+  private find(a: number, b: number): number {
+    const mask = this.slots - 1;
+    let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
+    for (;;) {
+      const hb = this.h[i * 2 + 1]!;
+      if (hb === 0) return ~i;
+      if (hb === b && this.h[i * 2] === a) return i;
+      i = (i + 1) & mask;
+    }
+  }
+
+  private grow(): void {
+    const oldH = this.h;
+    const oldLines = this.lines;
+    const n = this.slots;
+    this.slots = n * 2;
+    this.h = new Uint32Array(this.slots * 2);
+    this.lines = new Uint32Array(this.slots);
+    for (let j = 0; j < n; j++) {
+      const b = oldH[j * 2 + 1]!;
+      if (b === 0) continue;
+      const i = ~this.find(oldH[j * 2]!, b);
+      this.h[i * 2] = oldH[j * 2]!;
+      this.h[i * 2 + 1] = b;
+      this.lines[i] = oldLines[j]!;
+    }
   }
 }
 
