@@ -1,6 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { CliIo } from './io';
 import { runInspect, runLint } from './inspect';
+import { runValidate, VALIDATE_HELP } from './validate';
 
 export type CliValues = Record<string, string | boolean | undefined>;
 
@@ -56,7 +57,15 @@ export function commandTable(): CliCommand[] {
       available: true,
       run: runLint,
     },
-    { name: 'validate', synopsis: 'validate <request> --model <model> [--signature NAME] [--json]', summary: 'check a request body against the signature', ...later('arrives with request validation') },
+    {
+      name: 'validate',
+      synopsis: 'validate <request> [--model <model>] [--signature NAME] [--target T] [--json]',
+      summary: 'check a request body against the signature',
+      help: VALIDATE_HELP,
+      options: { model: { type: 'string' }, signature: { type: 'string' }, target: { type: 'string' } },
+      available: true,
+      run: runValidate,
+    },
     { name: 'predict', synopsis: 'predict <request> (--model M | --endpoint E | --version V | --tf-serving URL)', summary: 'run a prediction locally or in the cloud', ...later('arrives with the local runner') },
     { name: 'explain', synopsis: 'explain <request> --model <model>', summary: 'feature attributions, computed locally', ...later('arrives with the local runner') },
     { name: 'batch', synopsis: 'batch <instances.jsonl> --model <model> --out <predictions.jsonl>', summary: 'batch prediction over JSON Lines, locally', ...later('arrives with the local runner') },
