@@ -7,6 +7,7 @@ import { createLogger } from './vscode/log';
 import { ModelCache } from './vscode/models/modelCache';
 import type { ModelsApi } from './vscode/models/registerModelsView';
 import { registerModelsView } from './vscode/models/registerModelsView';
+import { registerRequestFiles } from './vscode/requests/registerRequestFiles';
 
 /** What `activate` returns: a small surface the integration tests read. */
 export interface ServeLensApi {
@@ -30,6 +31,7 @@ export function activate(context: vscode.ExtensionContext): ServeLensApi {
   const models = new ModelCache();
   const modelsApi = registerModelsView(context, logger, models);
   const inspectorApi = registerInspector(context, logger, models);
+  registerRequestFiles(context, logger);
 
   return { logChannelName: LOG_CHANNEL_NAME, models: modelsApi, inspector: inspectorApi };
 }
