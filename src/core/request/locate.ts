@@ -309,7 +309,8 @@ export function completionContext(text: string, offset: number, opts: Completion
     }
     return ctx;
   }
-  if (hit.phase === 'value' && role?.role === 'top' && f.key === 'signature_name' && fileKind === 'json') {
+  const memberKey = hit.path[hit.path.length - 1]?.key; // as it was at the cursor (the frame has moved on)
+  if (hit.phase === 'value' && role?.role === 'top' && memberKey === 'signature_name' && fileKind === 'json') {
     const ctx: CompletionContext = { ...base, kind: 'signature-name', present: [] };
     if (signatureName !== undefined) ctx.signatureName = signatureName;
     ctx.items = (opts.signatures ?? []).filter((s) => s.inputs.length > 0).map((s) => ({

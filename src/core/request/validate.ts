@@ -10,6 +10,7 @@
 import type { Signature } from '../model/types';
 import {
   type CheckEnv,
+  checkB64,
   closest,
   dtypeClass,
   insertEdit,
@@ -489,6 +490,8 @@ class BodyValidator {
     if (!opts.signatures) {
       const a = this.topStart >= 0 ? { start: this.topStart, end: this.topStart + 1 } : this.anchor();
       sink.add('structural-only', 'info', structuralOnlyMessage(opts), a.start, a.end);
+      structuralChecks(this.env, this.row);
+      structuralChecks(this.env, this.col);
       return undefined;
     }
     const sig = this.resolveSignature(format);
@@ -616,6 +619,11 @@ class BodyValidator {
     }
     return res;
   }
+}
+
+/** What can be checked of the values without a signature: base64 validity. */
+function structuralChecks(env: CheckEnv, row: RowState): void {
+  for (const slot of row.touched) checkB64(env, slot, slot.name === undefined ? '' : ` in "${slot.name}"`);
 }
 
 function columnarBatch(col: RowState): number {
@@ -817,6 +825,8 @@ class LinesValidator {
           : 'This line is an object but the first instance is a bare value; one form for all instances.', vs, sc.pos);
       } else if (this.sig) {
         checkRows(this.env, row, this.sig, { from: i, to: i + 1, batch: undefined, shapeOnce: true });
+      } else {
+        structuralChecks(this.env, row);
       }
       if (row.keyStart >= 0) this.checkKey(row.keyStart, row.keyEnd, lineNo);
     } catch (e) {
