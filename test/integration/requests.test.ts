@@ -237,6 +237,37 @@ describe('request files', function () {
     }
   });
 
+  describe('rewriting between row and columnar format', () => {
+    it('offers "Convert to row format" on the "inputs" line of a columnar body, and back', async () => {
+      const uri = vscode.Uri.file(join(root, 'requests', 'half_plus_two.columnar.request.json'));
+      await keep(uri.fsPath);
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc);
+      const original = doc.getText();
+      await vscode.commands.executeCommand('servelens.request.validate', uri);
+
+      const rewrite = async (title: string) => {
+        const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+          'vscode.executeCodeActionProvider',
+          uri,
+          new vscode.Range(0, 2, 0, 2),
+          vscode.CodeActionKind.RefactorRewrite.value,
+        );
+        const action = actions.find((a) => a.title === title);
+        assert.ok(action?.edit, `no "${title}" among ${JSON.stringify(actions.map((a) => a.title))}`);
+        assert.ok(await vscode.workspace.applyEdit(action.edit));
+        // Validated now (not after the typing debounce), so the next rewrite is offered at once.
+        const summary = await vscode.commands.executeCommand<{ errors: number }>('servelens.request.validate', uri);
+        assert.equal(summary.errors, 0, show(ours(uri)));
+      };
+      await rewrite('Convert to row format ("instances")');
+      assert.equal(doc.getText(), original.replace('"inputs"', '"instances"'));
+      await rewrite('Convert to columnar format ("inputs")');
+      assert.equal(doc.getText(), original);
+      await doc.save();
+    });
+  });
+
   describe('as the file is edited and closed', () => {
     let uri: vscode.Uri;
     let doc: vscode.TextDocument;

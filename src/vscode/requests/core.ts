@@ -5,9 +5,9 @@
  */
 import { basename, dirname, join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { TargetKind, ValidateOptions, ValidateResult } from '../../core/request/types';
+import type { TargetKind, TextEdit, ValidateOptions, ValidateResult } from '../../core/request/types';
 import type { AliasAt, CompletionContext, CompletionOptions } from '../../core/request/locate';
-import { aliasAt, completionContext, validateJsonLinesStream, validateRequest } from '../../core/request/validate';
+import { aliasAt, completionContext, convertFormat, validateJsonLinesStream, validateRequest } from '../../core/request/validate';
 import type { BindingFile, BindingTarget } from '../../core/request/binding';
 import { BINDING_FILES, bindingFor, checkTarget, loadBindings, servingSignatures, setBinding } from '../../core/request/binding';
 import type { ModelSummary, Signature } from '../../core/model/types';
@@ -157,4 +157,9 @@ export function aliasAtOffset(text: string, offset: number, fileKind: 'json' | '
 /** What to complete at `offset`: top-level keys, the signature's aliases or its signature names, with items. */
 export function completionSite(text: string, offset: number, opts: CompletionOptions): CompletionContext | undefined {
   return completionContext(text, offset, opts);
+}
+
+/** Edits that rewrite a body between row ("instances") and columnar ("inputs") format; undefined when it cannot be done faithfully. */
+export function convertBody(text: string, to: 'row' | 'columnar'): TextEdit[] | undefined {
+  return convertFormat(text, to);
 }
