@@ -237,6 +237,23 @@ describe('request files', function () {
     }
   });
 
+  describe('a JSON Lines instances file', () => {
+    it('shows the input on hover over an alias of any line', async () => {
+      const uri = vscode.Uri.file(join(root, 'requests', 'half_plus_two.instances.jsonl'));
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.commands.executeCommand('servelens.request.validate', uri);
+      assert.equal(doc.lineAt(2).text, '{"x": [5.0]}');
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(2, 3));
+      const mine = hovers.filter((h) => hoverText([h]).includes('x:0'));
+      assert.equal(mine.length, 1, hoverText(hovers));
+      assert.deepEqual(
+        [mine[0]!.range?.start.line, mine[0]!.range?.start.character, mine[0]!.range?.end.character],
+        [2, 1, 4],
+        'the range of "x" on that line',
+      );
+    });
+  });
+
   describe('rewriting between row and columnar format', () => {
     it('offers "Convert to row format" on the "inputs" line of a columnar body, and back', async () => {
       const uri = vscode.Uri.file(join(root, 'requests', 'half_plus_two.columnar.request.json'));

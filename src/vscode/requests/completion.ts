@@ -9,6 +9,7 @@ import type { CompletionContext, CompletionItem as CoreItem } from '../../core/r
 import { toRange } from './convert';
 import { completionSite } from './core';
 import type { RequestDiagnostics } from './diagnostics';
+import { inDocument, textAround } from './requestFiles';
 import type { RequestResolver } from './resolver';
 import { validateOptions } from './resolver';
 
@@ -36,13 +37,15 @@ export class RequestCompletionProvider implements vscode.CompletionItemProvider 
     const opts = validateOptions(setup);
     // The signature the validator settled on (by the body's shape) is the best guess for aliases.
     const used = this.diagnostics.analysis(doc.uri)?.result?.signature;
-    const ctx = completionSite(doc.getText(), doc.offsetAt(position), {
+    const w = textAround(doc, position, setup.fileKind);
+    if (!w) return undefined;
+    const ctx = completionSite(w.text, w.offset, {
       fileKind: setup.fileKind,
       ...(opts.signatures ? { signatures: opts.signatures } : {}),
       ...((used ?? opts.signatureName) !== undefined ? { signatureName: used ?? opts.signatureName } : {}),
     });
     if (!ctx || ctx.items.length === 0) return undefined;
-    const range = toRange(doc, ctx.range);
+    const range = toRange(doc, inDocument(w, ctx.range));
     return ctx.items.map((it, i) => toItem(ctx, it, i, range));
   }
 }

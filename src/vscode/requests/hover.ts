@@ -7,6 +7,7 @@ import type { Signature, TensorSpec } from '../../core/model/types';
 import { toRange } from './convert';
 import { aliasAtOffset } from './core';
 import type { RequestDiagnostics } from './diagnostics';
+import { inDocument, textAround } from './requestFiles';
 import type { RequestResolver } from './resolver';
 import { signatureOf } from './resolver';
 import { isInternalSignature } from './signatures';
@@ -51,10 +52,11 @@ export class RequestHoverProvider implements vscode.HoverProvider {
   async provideHover(doc: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
     const setup = await this.resolver.setup(doc);
     if (!setup?.model || token.isCancellationRequested) return undefined;
-    const found = aliasAtOffset(doc.getText(), doc.offsetAt(position), setup.fileKind);
-    if (!found) return undefined;
+    const w = textAround(doc, position, setup.fileKind);
+    const found = w && aliasAtOffset(w.text, w.offset, setup.fileKind);
+    if (!w || !found) return undefined;
     const sig = signatureOf(setup, this.diagnostics.analysis(doc.uri)?.result?.signature);
-    const range = toRange(doc, found.range);
+    const range = toRange(doc, inDocument(w, found.range));
     const label = setup.lookup.target?.label ?? setup.model.path;
     if (!sig) return undefined;
     const input = sig.inputs.find((i) => i.alias === found.alias);

@@ -4,6 +4,7 @@
  */
 import { extname } from 'node:path';
 import type * as vscode from 'vscode';
+import type { TextRange } from '../../core/request/types';
 
 const NAMED = /\.(request\.json|instances\.jsonl)$/i;
 const JSON_EXT = new Set(['.json']);
@@ -40,4 +41,27 @@ export function isFileDocument(doc: Pick<vscode.TextDocument, 'uri'>): boolean {
 export function documentLength(doc: vscode.TextDocument): number {
   if (doc.lineCount === 0) return 0;
   return doc.offsetAt(doc.lineAt(doc.lineCount - 1).range.end);
+}
+
+/** What hover and completion read: a JSON Lines file's current line, or a JSON document up to 2 MB. */
+export interface TextWindow {
+  text: string;
+  /** The cursor, in `text`. */
+  offset: number;
+  /** Where `text` starts in the document. */
+  base: number;
+}
+
+export function textAround(doc: vscode.TextDocument, position: vscode.Position, fileKind: 'json' | 'jsonl'): TextWindow | undefined {
+  if (fileKind === 'jsonl') {
+    const line = doc.lineAt(position.line);
+    return { text: line.text, offset: position.character, base: doc.offsetAt(line.range.start) };
+  }
+  if (documentLength(doc) > LARGE_DOCUMENT_CHARS) return undefined;
+  return { text: doc.getText(), offset: doc.offsetAt(position), base: 0 };
+}
+
+/** A range found in a window, as a range of the document. */
+export function inDocument(w: TextWindow, r: TextRange): TextRange {
+  return { start: r.start + w.base, end: r.end + w.base };
 }
