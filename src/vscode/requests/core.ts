@@ -41,7 +41,7 @@ export type { BindingTarget };
 /** The display name of a local model: its folder, without TF Serving's version folder or a `saved_model_` prefix. */
 export function modelLabel(path: string): string {
   let p = path.replace(/[\\/]+$/, '');
-  if (/(^|[\\/])(saved_model\.pbtxt?|model\.json)$/.test(p)) p = dirname(p);
+  if (/(^|[\\/])(saved_model\.pb(txt)?|model\.json)$/.test(p)) p = dirname(p);
   if (/^\d+$/.test(basename(p))) p = dirname(p);
   return basename(p).replace(/^saved_model_/, '') || p;
 }
