@@ -7,7 +7,8 @@ export type ErrorKind =
   | 'model-format' // a model file is truncated, corrupt or not what it claims to be
   | 'model-not-found' // a path does not hold a model ServeLens can read
   | 'usage' // a caller (CLI, command) passed arguments that do not fit
-  | 'io'; // a file system operation failed
+  | 'io' // a file system operation failed
+  | 'cloud'; // a Google Cloud / TF Serving call or sign-in failed (src/core/cloud/errors.ts: `reason` says how)
 
 export abstract class ServeLensError extends Error {
   abstract readonly kind: ErrorKind;

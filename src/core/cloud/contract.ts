@@ -130,3 +130,20 @@ export interface TfServingModelStatus {
     status: { error_code: string; error_message: string };
   }[];
 }
+
+/** A long-running operation (google.longrunning.Operation), as Vertex AI returns and `GET /v1/{name}` polls. */
+export interface LongRunningOperation {
+  name: string; // projects/{p}/locations/{l}/.../operations/{id}
+  metadata?: Record<string, unknown>;
+  done?: boolean;
+  /** Set when done and failed: a google.rpc.Status (`code` is the google.rpc.Code number). */
+  error?: { code: number; message: string; details?: unknown[] };
+  /** Set when done and succeeded. */
+  response?: Record<string, unknown>;
+}
+
+/** TF Serving GET /v1/models/{m}[/versions/{v}]/metadata (TensorInfo fields in proto names, dims as strings). */
+export interface TfServingMetadata {
+  model_spec: { name: string; signature_name?: string; version?: string };
+  metadata: { signature_def?: { signature_def?: Record<string, unknown> } } & Record<string, unknown>;
+}
