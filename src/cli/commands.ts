@@ -2,6 +2,7 @@ import type { ParseArgsConfig } from 'node:util';
 import type { CliIo } from './io';
 import { runInspect, runLint } from './inspect';
 import { runValidate, VALIDATE_HELP } from './validate';
+import { CLOUD_HELP, CLOUD_OPTIONS, runEndpointsList, runJobsList, runModelsList, runVersionsList } from './cloud';
 
 export type CliValues = Record<string, string | boolean | undefined>;
 
@@ -70,9 +71,9 @@ export function commandTable(): CliCommand[] {
     { name: 'explain', synopsis: 'explain <request> --model <model>', summary: 'feature attributions, computed locally', ...later('arrives with the local runner') },
     { name: 'batch', synopsis: 'batch <instances.jsonl> --model <model> --out <predictions.jsonl>', summary: 'batch prediction over JSON Lines, locally', ...later('arrives with the local runner') },
     { name: 'serve', synopsis: 'serve --model <model> [--name NAME] [--port N]', summary: 'TF Serving REST + Vertex-style :predict on 127.0.0.1', ...later('arrives with the local runner') },
-    { name: 'endpoints list', synopsis: 'endpoints list --project P --region R [--api-endpoint URL]', summary: 'Vertex AI endpoints', ...later('arrives with Google Cloud support') },
-    { name: 'models list', synopsis: 'models list --project P [--region R] [--api-endpoint URL]', summary: 'Vertex AI / AI Platform models', ...later('arrives with Google Cloud support') },
-    { name: 'versions list', synopsis: 'versions list --project P --model M [--api-endpoint URL]', summary: 'AI Platform model versions', ...later('arrives with Google Cloud support') },
-    { name: 'jobs list', synopsis: 'jobs list --project P --region R [--api-endpoint URL]', summary: 'Vertex AI batch prediction jobs', ...later('arrives with Google Cloud support') },
+    { name: 'endpoints list', synopsis: 'endpoints list --project P --region R[,R2|all] [--api-endpoint URL]', summary: 'Vertex AI endpoints and deployed models', help: CLOUD_HELP.endpoints, options: CLOUD_OPTIONS.endpoints, available: true, run: runEndpointsList },
+    { name: 'models list', synopsis: 'models list --project P --region R[,R2|all] | --legacy [--api-endpoint URL]', summary: 'Vertex AI (or AI Platform) models', help: CLOUD_HELP.models, options: CLOUD_OPTIONS.models, available: true, run: runModelsList },
+    { name: 'versions list', synopsis: 'versions list --project P --model M (--region R | --legacy) [--api-endpoint URL]', summary: 'model versions (Vertex AI or AI Platform)', help: CLOUD_HELP.versions, options: CLOUD_OPTIONS.versions, available: true, run: runVersionsList },
+    { name: 'jobs list', synopsis: 'jobs list --project P --region R[,R2|all] [--api-endpoint URL]', summary: 'Vertex AI batch prediction jobs', help: CLOUD_HELP.jobs, options: CLOUD_OPTIONS.jobs, available: true, run: runJobsList },
   ];
 }

@@ -179,6 +179,13 @@ function errorCode(err: unknown, depth = 0): string | undefined {
   return errorCode((err as { cause?: unknown }).cause, depth + 1);
 }
 
+/** The innermost cause's message ("bad port" rather than fetch's "fetch failed"). */
+function deepestMessage(err: unknown): string {
+  let e = err;
+  for (let depth = 0; depth < 5 && e instanceof Error && e.cause instanceof Error; depth++) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
+}
+
 export const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -356,7 +363,7 @@ export class HttpClient {
         const code = timedOut ? undefined : errorCode(inner);
         if (timedOut) failure = new CloudApiError(ctx(), { reason: 'timeout' });
         else if (err instanceof BodyError && err.badResponse) failure = new CloudApiError(ctx(), { reason: 'bad-response', cause: err.badResponse });
-        else failure = new CloudApiError(ctx(), { reason: 'network', cause: code ?? (inner instanceof Error ? inner.message : String(inner)) });
+        else failure = new CloudApiError(ctx(), { reason: 'network', cause: code ?? deepestMessage(inner) });
         this.#log?.(redact(`cloud: ${spec.method} ${url} failed in ${Date.now() - t0} ms: ${failure.reason}${code ? ` ${code}` : ''}`));
         const retryable = timedOut || failure.reason === 'bad-response' || (code !== undefined && RESET_CODES.has(code));
         if (!idempotent || !retryable) throw failure;
