@@ -186,9 +186,12 @@ export class LineIndex {
   constructor(private readonly text: string) {
     const s = text;
     let i = 0;
+    // Each search result is reused until passed, so the whole index costs one scan of the text.
+    let n = s.indexOf('\n');
+    let r = s.indexOf('\r');
     for (;;) {
-      const n = s.indexOf('\n', i);
-      const r = s.indexOf('\r', i);
+      if (n >= 0 && n < i) n = s.indexOf('\n', i);
+      if (r >= 0 && r < i) r = s.indexOf('\r', i);
       if (n < 0 && r < 0) break;
       let at: number;
       if (r >= 0 && (n < 0 || r < n)) at = r + 1 < s.length && s.charCodeAt(r + 1) === 10 ? r + 2 : r + 1;
@@ -373,8 +376,12 @@ const enum C {
 }
 
 const FLT_MAX = 3.4028234663852886e38;
-// eslint-disable-next-line no-control-regex
+/* eslint-disable no-control-regex */
 const PLAIN_KEY = /^[^"\\\u0000-\u001f]*$/;
+/** What ends the plain run of a JSON string: a quote, a backslash or a control character. */
+const STRING_SPECIAL = /["\\\u0000-\u001f]/g;
+/* eslint-enable no-control-regex */
+
 
 /** A short quoted excerpt of the source for messages. */
 export function excerpt(src: string, start: number, end: number, max = 40): string {
@@ -395,7 +402,7 @@ export class Scanner {
   pos: number;
   end: number;
   /** Shape of the last tensor value read by scanTensor (first `rank` entries of `dims`). */
-  readonly dims: number[] = [];
+  readonly dims: number[] = new Array<number>(MAX_DEPTH + 2).fill(0);
   rank = 0;
   ragged = false;
   /** The last key / string read by readKey / readStringValue. */
@@ -425,6 +432,7 @@ export class Scanner {
     this.src = src;
     this.pos = start;
     this.end = end;
+    this.nextAt.fill(-2);
   }
 
   // -- errors --
@@ -556,34 +564,49 @@ export class Scanner {
     const start = this.pos;
     let p = start + 1;
     let escaped = false;
-    for (;;) {
-      if (p >= end) this.fail(start, p, 'Expected a closing quote: this string is not terminated.');
+    // Short strings (most keys and words): a plain loop; long ones: a native search per run.
+    const shortEnd = Math.min(end, p + 24);
+    while (p < shortEnd) {
       const c = s.charCodeAt(p);
-      if (c === C.quote) break;
+      if (c === C.quote) {
+        this.pos = p + 1;
+        return false;
+      }
+      if (c === C.backslash || c < 32) break;
+      p++;
+    }
+    const re = STRING_SPECIAL;
+    for (;;) {
+      // The next quote, backslash or control character (a native search, no allocation).
+      re.lastIndex = p;
+      const q = re.test(s) ? re.lastIndex - 1 : s.length;
+      if (q >= end) this.fail(start, end, 'Expected a closing quote: this string is not terminated.');
+      const c = s.charCodeAt(q);
+      if (c === C.quote) {
+        this.pos = q + 1;
+        return escaped;
+      }
       if (c === C.backslash) {
         escaped = true;
-        const e = s.charCodeAt(p + 1);
+        const e = s.charCodeAt(q + 1);
         if (e === 117) {
           for (let k = 2; k < 6; k++) {
-            const h = s.charCodeAt(p + k);
-            if (!((h >= 48 && h <= 57) || (h >= 65 && h <= 70) || (h >= 97 && h <= 102)) || p + k >= end) {
-              this.fail(p, Math.min(p + 6, end), 'Expected four hex digits after "\\u".');
+            const h = s.charCodeAt(q + k);
+            if (!((h >= 48 && h <= 57) || (h >= 65 && h <= 70) || (h >= 97 && h <= 102)) || q + k >= end) {
+              this.fail(q, Math.min(q + 6, end), 'Expected four hex digits after "\\u".');
             }
           }
-          p += 6;
+          p = q + 6;
           continue;
         }
         if (e === C.quote || e === C.backslash || e === C.slash || e === 98 || e === C.f || e === C.n || e === 114 || e === C.t) {
-          p += 2;
+          p = q + 2;
           continue;
         }
-        this.fail(p, p + 2, 'Expected an escape: \\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX.');
+        this.fail(q, q + 2, 'Expected an escape: \\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX.');
       }
-      if (c < 32) this.fail(p, p + 1, 'Expected a closing quote: control characters (such as a line break) must be escaped inside strings.');
-      p++;
+      this.fail(q, q + 1, 'Expected a closing quote: control characters (such as a line break) must be escaped inside strings.');
     }
-    this.pos = p + 1;
-    return escaped;
   }
 
   /** Reads a string value into `str` (decoded). */
@@ -779,14 +802,16 @@ export class Scanner {
 
   /**
    * At a "{": true when it is exactly `{"b64": "<string>"}` (TF Serving's test), leaving `pos`
-   * after it; otherwise `pos` is unchanged. Never reports anything.
+   * after it, with the string's range in b64Start/b64End and its base64 verdict in b64Found;
+   * otherwise `pos` is unchanged and nothing is reported.
    */
   peekB64(): boolean {
     const s = this.src;
+    const end = this.end;
     const save = this.pos;
     let p = save + 1;
     const skip = () => {
-      while (p < this.end) {
+      while (p < end) {
         const c = s.charCodeAt(p);
         if (c === C.space || c === C.lf || c === C.cr || c === C.tab) p++;
         else break;
@@ -800,31 +825,66 @@ export class Scanner {
     p++;
     skip();
     if (s.charCodeAt(p) !== C.quote) return false;
-    // Find the closing quote without reporting (skipString reports).
-    let q = p + 1;
-    for (;;) {
-      if (q >= this.end) return false;
-      const c = s.charCodeAt(q);
-      if (c === C.quote) break;
-      if (c === C.backslash) q++;
-      else if (c < 32) return false;
-      q++;
+    const strStart = p;
+    // Fast path (base64 strings are the long ones): the closing quote found natively, no escape or
+    // line break before it, and the content decoded natively by atob, whose rules (standard
+    // alphabet, optional "=" padding, no length ≡ 1 mod 4) are absl's for such text.
+    let verdict: B64Problem | -1 = -1;
+    let strEnd: number;
+    const close = s.indexOf('"', p + 1);
+    if (close < 0 || close >= end) return false;
+    if (!this.hasBefore(0, '\\', p + 1, close) && !this.hasBefore(1, '\n', p + 1, close) && !this.hasBefore(2, '\r', p + 1, close) && !this.hasBefore(3, '\t', p + 1, close) && !this.hasBefore(4, '\f', p + 1, close)) {
+      strEnd = close + 1;
+      try {
+        atob(s.slice(p + 1, close));
+        verdict = B64Problem.ok;
+      } catch {
+        verdict = b64Problem(s, p + 1, close);
+      }
+    } else {
+      // Escapes or whitespace: find the closing quote without reporting, check slowly below.
+      let q = p + 1;
+      for (;;) {
+        if (q >= end) return false;
+        const c = s.charCodeAt(q);
+        if (c === C.quote) break;
+        if (c === C.backslash) q++;
+        else if (c < 32 && c !== C.lf && c !== C.cr && c !== C.tab && c !== 12) return false;
+        q++;
+      }
+      strEnd = q + 1;
     }
-    this.b64Start = p;
-    this.b64End = q + 1;
-    p = q + 1;
+    p = strEnd;
     skip();
-    if (s.charCodeAt(p) !== C.closeBrace) return false;
-    this.pos = save;
-    // Validate the string for real (escapes) now that the shape is known.
-    this.pos = this.b64Start;
-    this.skipString();
+    if (s.charCodeAt(p) !== C.closeBrace || p >= end) return false;
+    if (verdict === -1) {
+      // Validate the string for real (escapes, raw control characters) now that the shape is known.
+      this.pos = strStart;
+      this.skipString();
+      verdict = b64Problem(s, strStart + 1, strEnd - 1);
+    }
+    this.b64Start = strStart;
+    this.b64End = strEnd;
+    this.b64Found = verdict;
     this.pos = p + 1;
     return true;
   }
-  /** The string of the last `{"b64"}` object recognised by peekB64 (with quotes). */
+  /**
+   * Whether `ch` occurs in src[from, to): a native search whose result is kept until the scan
+   * passes it, so the searches over a whole text cost one pass per character searched for.
+   */
+  private hasBefore(slot: number, ch: string, from: number, to: number): boolean {
+    let at = this.nextAt[slot]!;
+    if (at !== -1 && at < from) at = this.nextAt[slot] = this.src.indexOf(ch, from);
+    return at >= 0 && at < to;
+  }
+  /** Cached next positions of \\, \n, \r, \t, \f (-2: not searched yet; -1: none left). */
+  private readonly nextAt = [-2, -2, -2, -2, -2];
+
+  /** The string of the last `{"b64"}` object recognised by peekB64 (with quotes), and its verdict. */
   b64Start = -1;
   b64End = -1;
+  b64Found: B64Problem = B64Problem.ok;
 
   // -- tensors --
 
@@ -835,157 +895,284 @@ export class Scanner {
    */
   scanTensor(slot: Slot, depth0: number): void {
     const s = this.src;
+    const end = this.end;
     const sink = this.sink;
     let c = this.ws();
     const valueStart = this.pos;
+    let p = valueStart;
     const dims = this.dims;
-    let rank = -1; // depth of the first leaf, or known from the first closed empty list
     const known = this.dimStamp; // known[d] === stamp: dims[d] is set for this value
-    const stamp = ++this.stamp;
+    const stamp = (this.stamp = (this.stamp + 1) | 0) || (this.stamp = 1);
+    const counts = this.counts;
+    const starts = this.listStarts;
+    let rank = -1; // depth of the first leaf, or known from the first closed empty list
     let depth = 0;
     let ragged = false;
     let mixedReported = false;
     let localClasses = 0;
-    const counts: number[] = this.counts;
-    const starts: number[] = this.listStarts;
+    let lk = 0; // kinds seen in this value
+    // Hot counters and integer range kept in locals, merged into the slot at the end.
+    let cInt = 0;
+    let cFrac = 0;
+    let lMin = Infinity;
+    let lMax = -Infinity;
+    let lMinS = -1;
+    let lMinE = -1;
+    let lMaxS = -1;
+    let lMaxE = -1;
     for (;;) {
-      // -- one element --
+      // -- one element, whose first character is c at p --
       if (c === C.openBracket) {
-        if (depth + depth0 >= MAX_DEPTH) this.tooDeep();
+        if (depth + depth0 >= MAX_DEPTH) {
+          this.pos = p;
+          this.tooDeep();
+        }
         if (!ragged && rank >= 0 && depth >= rank) {
           ragged = true;
-          this.raggedAt(valueStart, this.pos, `a list where the first element path has ${rank === 0 ? 'a scalar' : `scalars at depth ${rank}`}`);
+          this.pos = p;
+          this.raggedAt(valueStart, p, `a list where the first element path has ${rank === 0 ? 'a scalar' : `scalars at depth ${rank}`}`);
         }
-        starts[depth] = this.pos;
+        starts[depth] = p;
         counts[depth] = 0;
         depth++;
-        this.pos++;
-        c = this.ws();
-        if (c === C.closeBracket) {
-          // Empty list: its length 0 is a dimension.
-          this.pos++;
-          depth--;
-          if (!ragged) {
-            if (known[depth] !== stamp) {
-              dims[depth] = 0;
-              known[depth] = stamp;
-              if (rank < 0) rank = depth + 1;
-            } else if (dims[depth] !== 0) {
-              ragged = true;
-              this.raggedAt(valueStart, starts[depth]!, `an empty list where the first list at this level has ${dims[depth]} element(s)`, this.pos);
-            }
+        c = s.charCodeAt(++p);
+        if (c !== C.closeBracket && !(c >= C.zero && c <= C.nine) && c !== C.openBracket) {
+          this.pos = p;
+          c = this.ws();
+          p = this.pos;
+        }
+        if (c !== C.closeBracket) continue;
+        // An empty list: its length 0 is a dimension.
+        p++;
+        depth--;
+        if (!ragged) {
+          if (known[depth] !== stamp) {
+            dims[depth] = 0;
+            known[depth] = stamp;
+            if (rank < 0) rank = depth + 1;
+          } else if (dims[depth] !== 0) {
+            ragged = true;
+            this.pos = p;
+            this.raggedAt(valueStart, starts[depth]!, `an empty list where the first list at this level has ${dims[depth]} element(s)`, p);
           }
-          // fall through to "after element"
-        } else {
-          continue;
         }
       } else {
-        // A leaf.
-        const leafStart = this.pos;
+        // -- a leaf --
+        const leafStart = p;
         let bit: number;
-        if (c === C.quote) {
-          this.skipString();
-          bit = K_STRING;
-        } else if (c === C.minus || (c >= C.zero && c <= C.nine) || c === C.N || c === C.I) {
-          bit = this.scanNumber();
-          if (bit === K_INT) {
-            const v = this.num;
-            if (v < slot.intMin) {
-              slot.intMin = v;
-              slot.intMinStart = leafStart;
-              slot.intMinEnd = this.pos;
+        if ((c >= C.zero && c <= C.nine) || c === C.minus) {
+          // Fast path for plain integers and decimals; anything else goes the careful way.
+          let q = p;
+          let v = 0;
+          let ok = true;
+          const neg = c === C.minus;
+          if (neg) c = s.charCodeAt(++q);
+          const digits = q;
+          if (c >= 49 && c <= C.nine) {
+            v = c - C.zero;
+            c = s.charCodeAt(++q);
+            while (c >= C.zero && c <= C.nine) {
+              v = v * 10 + (c - C.zero);
+              c = s.charCodeAt(++q);
             }
-            if (v > slot.intMax) {
-              slot.intMax = v;
-              slot.intMaxStart = leafStart;
-              slot.intMaxEnd = this.pos;
-            }
-          } else if (bit === K_FRAC && slot.bigFracStart < 0 && this.numDigits + this.numExp > 38) {
-            if (this.fracBeyond(leafStart, FLT_MAX)) {
-              slot.bigFracStart = leafStart;
-              slot.bigFracEnd = this.pos;
-              slot.bigFracDouble = !Number.isFinite(Number(s.slice(leafStart, this.pos)));
-            }
+          } else if (c === C.zero) {
+            c = s.charCodeAt(++q);
+            if (c >= C.zero && c <= C.nine) ok = false;
+          } else ok = false;
+          bit = K_INT;
+          if (ok && c === C.dot) {
+            c = s.charCodeAt(++q);
+            if (c >= C.zero && c <= C.nine) {
+              do c = s.charCodeAt(++q);
+              while (c >= C.zero && c <= C.nine);
+              bit = K_FRAC;
+            } else ok = false;
           }
-        } else if (c === C.openBrace) {
-          if (this.peekB64()) {
-            bit = K_B64;
-            const problem = b64Problem(s, this.b64Start + 1, this.b64End - 1);
-            if (problem !== B64Problem.ok && slot.b64Bad.length < SAMPLE_CAP * 3) slot.b64Bad.push(this.b64Start, this.b64End, problem);
+          if (ok && (c === C.e || c === C.E || q > end || (bit === K_FRAC && q - digits > 38))) ok = false;
+          if (ok) {
+            p = q;
+            if (neg) v = -v;
           } else {
-            bit = K_OBJECT;
-            if (depth + depth0 >= MAX_DEPTH) this.tooDeep();
-            this.skipValue(depth + depth0);
-            if (sink.wants('embedded-object')) {
-              sink.add('embedded-object', 'error', 'Values are numbers, strings, booleans or lists of them: an embedded object is only allowed as {"b64": "<base64>"} for binary data.', leafStart, this.pos);
-            } else sink.skip('embedded-object', 1);
+            this.pos = leafStart;
+            bit = this.scanNumber();
+            v = this.num;
+            p = this.pos;
+            if (bit === K_FRAC && slot.bigFracStart < 0 && this.numDigits + this.numExp > 38 && this.fracBeyond(leafStart, FLT_MAX)) {
+              slot.bigFracStart = leafStart;
+              slot.bigFracEnd = p;
+              slot.bigFracDouble = !Number.isFinite(Number(s.slice(leafStart, p)));
+            }
           }
-        } else if (c < 0) {
-          this.expected('a value');
+          if (bit === K_INT) {
+            cInt++;
+            if (v < lMin) {
+              lMin = v;
+              lMinS = leafStart;
+              lMinE = p;
+            }
+            if (v > lMax) {
+              lMax = v;
+              lMaxS = leafStart;
+              lMaxE = p;
+            }
+          } else if (bit === K_FRAC) cFrac++;
+          else slot.counts[2]++;
         } else {
-          bit = this.scanLiteral(c);
-          if (bit === K_NULL) {
-            if (sink.wants('null-value')) {
-              sink.add('null-value', 'error', `null is not a tensor value${slot.name !== undefined ? ` (input "${slot.name}")` : ''}: TF Serving rejects it for every dtype. Give a number, string or boolean.`, leafStart, this.pos);
-            } else sink.skip('null-value', 1);
+          this.pos = p;
+          bit = this.otherLeaf(slot, c, depth + depth0);
+          p = this.pos;
+          slot.counts[kindIndex(bit)]++;
+        }
+        if ((lk & bit) === 0) {
+          // The first leaf of this kind in the value: record it, and check the list stays one type.
+          lk |= bit;
+          if ((slot.kinds & bit) === 0) {
+            const k = kindIndex(bit);
+            slot.kinds |= bit;
+            slot.first[k * 2] = leafStart;
+            slot.first[k * 2 + 1] = p;
           }
-        }
-        const k = kindIndex(bit);
-        if ((slot.kinds & bit) === 0) {
-          slot.kinds |= bit;
-          slot.first[k * 2] = leafStart;
-          slot.first[k * 2 + 1] = this.pos;
-        }
-        slot.counts[k]++;
-        if (bit === K_STRING && slot.strings.length < SAMPLE_CAP * 2) slot.strings.push(leafStart, this.pos);
-        // The string "NaN" among numbers is how Google's docs mark a missing XGBoost feature: not a mix.
-        const cls = bit === K_STRING && this.pos - leafStart === 5 && s.startsWith('"NaN"', leafStart) ? 0 : kindClass(bit);
-        if (cls !== 0 && (localClasses & cls) === 0) {
-          if (localClasses !== 0 && depth > 0 && !mixedReported && cls !== K_OBJECT && cls !== K_NULL && (localClasses & ~(K_OBJECT | K_NULL)) !== 0) {
+          // The string "NaN" among numbers is how Google's docs mark a missing XGBoost feature: not a mix.
+          const cls = bit === K_STRING && p - leafStart === 5 && s.startsWith('"NaN"', leafStart) ? 0 : kindClass(bit);
+          if (cls !== 0 && (localClasses & cls) === 0) {
+            if (localClasses !== 0 && depth > 0 && !mixedReported && cls !== K_OBJECT && cls !== K_NULL && (localClasses & ~(K_OBJECT | K_NULL)) !== 0) {
+              mixedReported = true;
+              sink.add('mixed-list', 'error', `A list holds values of one type: ${kindName(bit)} here, but earlier elements are ${classNames(localClasses)}. Strings and numbers cannot be mixed.`, leafStart, p);
+            }
+            localClasses |= cls;
+          }
+        } else if (bit === K_STRING && (localClasses & K_TEXT) === 0 && !(p - leafStart === 5 && s.startsWith('"NaN"', leafStart))) {
+          // A string after only "NaN" strings: now strings count as a class.
+          if (localClasses !== 0 && depth > 0 && !mixedReported && (localClasses & ~(K_OBJECT | K_NULL)) !== 0) {
             mixedReported = true;
-            sink.add('mixed-list', 'error', `A list holds values of one type: ${kindName(bit)} here, but earlier elements are ${classNames(localClasses)}. Strings and numbers cannot be mixed.`, leafStart, this.pos);
+            sink.add('mixed-list', 'error', `A list holds values of one type: ${kindName(bit)} here, but earlier elements are ${classNames(localClasses)}. Strings and numbers cannot be mixed.`, leafStart, p);
           }
-          localClasses |= cls;
+          localClasses |= K_TEXT;
         }
+        if (bit === K_STRING && slot.strings.length < SAMPLE_CAP * 2) slot.strings.push(leafStart, p);
         if (!ragged) {
           if (rank < 0) rank = depth;
           else if (depth !== rank) {
             ragged = true;
-            this.raggedAt(valueStart, leafStart, `a scalar at depth ${depth} where the first element path nests ${rank} deep`, this.pos);
+            this.pos = p;
+            this.raggedAt(valueStart, leafStart, `a scalar at depth ${depth} where the first element path nests ${rank} deep`, p);
           }
+        }
+      }
+      // -- hot path: the rest of a list of plain numbers, of kinds already seen in this value --
+      // (The same grammar as the fast path above; anything else leaves p at the comma for the
+      // general loop below.)
+      if (depth > 0 && (ragged || depth === rank) && (lk & ~(K_INT | K_FRAC)) === 0) {
+        const d = depth - 1;
+        for (;;) {
+          let q = p;
+          c = s.charCodeAt(q);
+          if (c !== C.comma) break;
+          c = s.charCodeAt(++q);
+          while (c === C.space) c = s.charCodeAt(++q);
+          const numStart = q;
+          const neg = c === C.minus;
+          if (neg) c = s.charCodeAt(++q);
+          let v = 0;
+          if (c >= 49 && c <= C.nine) {
+            v = c - C.zero;
+            c = s.charCodeAt(++q);
+            while (c >= C.zero && c <= C.nine) {
+              v = v * 10 + (c - C.zero);
+              c = s.charCodeAt(++q);
+            }
+          } else if (c === C.zero) {
+            c = s.charCodeAt(++q);
+            if (c >= C.zero && c <= C.nine) break;
+          } else break;
+          let k = K_INT;
+          if (c === C.dot) {
+            c = s.charCodeAt(++q);
+            if (!(c >= C.zero && c <= C.nine)) break;
+            do c = s.charCodeAt(++q);
+            while (c >= C.zero && c <= C.nine);
+            k = K_FRAC;
+          }
+          if (c === C.e || c === C.E || q > end || (k & lk) === 0 || (k === K_FRAC && q - numStart > 38)) break;
+          counts[d]++;
+          p = q;
+          if (k === K_INT) {
+            cInt++;
+            if (neg) v = -v;
+            if (v < lMin) {
+              lMin = v;
+              lMinS = numStart;
+              lMinE = q;
+            }
+            if (v > lMax) {
+              lMax = v;
+              lMaxS = numStart;
+              lMaxE = q;
+            }
+          } else cFrac++;
         }
       }
       // -- after an element --
       for (;;) {
         if (depth === 0) {
+          this.pos = p;
           this.rank = ragged ? 0 : Math.max(rank, 0);
           this.ragged = ragged;
+          slot.counts[0] += cInt;
+          slot.counts[1] += cFrac;
+          if (lMinS >= 0 && lMin < slot.intMin) {
+            slot.intMin = lMin;
+            slot.intMinStart = lMinS;
+            slot.intMinEnd = lMinE;
+          }
+          if (lMaxS >= 0 && lMax > slot.intMax) {
+            slot.intMax = lMax;
+            slot.intMaxStart = lMaxS;
+            slot.intMaxEnd = lMaxE;
+          }
           if (slot.values === 0) {
             slot.valueStart = valueStart;
-            slot.valueEnd = this.pos;
+            slot.valueEnd = p;
           }
           slot.values++;
           return;
         }
-        c = this.ws();
+        c = s.charCodeAt(p);
+        if (c === C.space) {
+          do c = s.charCodeAt(++p);
+          while (c === C.space);
+        }
+        if (c !== C.comma && c !== C.closeBracket) {
+          this.pos = p;
+          c = this.ws();
+          p = this.pos;
+        }
         const d = depth - 1;
         if (c === C.comma) {
-          counts[d]!++;
-          const comma = this.pos;
-          this.pos++;
-          c = this.ws();
+          counts[d]++;
+          const comma = p;
+          c = s.charCodeAt(++p);
+          if (c === C.space) {
+            do c = s.charCodeAt(++p);
+            while (c === C.space);
+          }
+          if (!((c >= C.zero && c <= C.nine) || c === C.minus || c === C.openBracket || c === C.quote)) {
+            this.pos = p;
+            c = this.ws();
+            p = this.pos;
+          }
           if (c === C.closeBracket) {
             sink.add('trailing-comma', 'error', 'A trailing comma is not JSON: remove it before "]".', comma, comma + 1, [
               { title: 'Remove the trailing comma', edits: [{ start: comma, end: comma + 1, newText: '' }], preferred: true },
             ]);
-            counts[d]!--;
+            counts[d]--;
           } else {
-            break; // next element at the same depth
+            break; // the next element at the same depth
           }
         }
-        if (c === C.closeBracket) {
+        if (c === C.closeBracket && p < end) {
           const n = counts[d]! + 1;
-          this.pos++;
+          p++;
           depth = d;
           if (!ragged) {
             if (known[d] !== stamp) {
@@ -993,19 +1180,54 @@ export class Scanner {
               known[d] = stamp;
             } else if (dims[d] !== n) {
               ragged = true;
-              this.raggedAt(valueStart, starts[d]!, `a list of ${n} element(s) where the first list at this level has ${dims[d]}`, this.pos);
+              this.pos = p;
+              this.raggedAt(valueStart, starts[d]!, `a list of ${n} element(s) where the first list at this level has ${dims[d]}`, p);
             }
           }
           continue;
         }
+        this.pos = p;
         this.expected('"," or "]" after a list element');
       }
     }
   }
 
-  private readonly counts: number[] = [];
-  private readonly listStarts: number[] = [];
-  private readonly dimStamp: number[] = [];
+  /** A leaf that is not a plain number: a string, {"b64"}, another object, a literal, NaN/Infinity. */
+  private otherLeaf(slot: Slot, c: number, depth: number): number {
+    const leafStart = this.pos;
+    const sink = this.sink;
+    if (c === C.quote) {
+      this.skipString();
+      return K_STRING;
+    }
+    if (c === C.N || c === C.I) return this.scanNumber();
+    if (c === C.openBrace) {
+      if (this.peekB64()) {
+        const problem = this.b64Found;
+        if (problem !== B64Problem.ok && slot.b64Bad.length < SAMPLE_CAP * 3) slot.b64Bad.push(this.b64Start, this.b64End, problem);
+        return K_B64;
+      }
+      if (depth >= MAX_DEPTH) this.tooDeep();
+      this.skipValue(depth);
+      if (sink.wants('embedded-object')) {
+        sink.add('embedded-object', 'error', 'Values are numbers, strings, booleans or lists of them: an embedded object is only allowed as {"b64": "<base64>"} for binary data.', leafStart, this.pos);
+      } else sink.skip('embedded-object', 1);
+      return K_OBJECT;
+    }
+    if (c < 0 || this.pos >= this.end) this.expected('a value');
+    const bit = this.scanLiteral(c);
+    if (bit === K_NULL) {
+      if (sink.wants('null-value')) {
+        sink.add('null-value', 'error', `null is not a tensor value${slot.name !== undefined ? ` (input "${slot.name}")` : ''}: TF Serving rejects it for every dtype. Give a number, string or boolean.`, leafStart, this.pos);
+      } else sink.skip('null-value', 1);
+    }
+    return bit;
+  }
+
+  // Per-depth state of scanTensor, allocated once at full depth (no growth, no out-of-bounds deopts).
+  private readonly counts = new Int32Array(MAX_DEPTH + 2);
+  private readonly listStarts = new Int32Array(MAX_DEPTH + 2);
+  private readonly dimStamp = new Int32Array(MAX_DEPTH + 2);
   private stamp = 0;
 
   private raggedAt(_valueStart: number, start: number, what: string, end?: number): void {
