@@ -4,9 +4,11 @@
 //   - desktop: when a `code` binary is on PATH → `code --extensionDevelopmentPath=<repo> samples`
 //   - otherwise: code-server (installed by scripts/setup-code-server.mjs) on 127.0.0.1; prints the URL
 // Options: --web (use code-server even when `code` exists), --port N (code-server port; default
-// SERVELENS_PORT or a free one), --no-watch.
+// SERVELENS_PORT or a free one), --emulator-port N (the Google API emulator; default a free one),
+// --no-watch.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { setInterval, clearInterval } from 'node:timers';
 import { fileURLToPath } from 'node:url';
@@ -30,13 +32,33 @@ function which(name) {
 }
 
 /**
- * Local services the demo needs, started before the editor and stopped on exit. Later issues start
- * the local emulator of the Google APIs here (test/emulator) and return the variables that point
- * the extension at it (e.g. SERVELENS_API_ENDPOINT); the editor inherits `env`.
+ * Local services the demo needs, started before the editor and stopped on exit: the emulator of the
+ * Google APIs (test/emulator, built to out/ by the build above) on 127.0.0.1 with the sample state.
+ * The editor inherits `env`: SERVELENS_API_ENDPOINT points the extension's clients at the emulator
+ * and GCE_METADATA_HOST lets Application Default Credentials take their token from the emulator's
+ * metadata server. The demo emulator accepts any token (a real ADC token on this machine included);
+ * tests use the strict sample state. Emulator port: --emulator-port N or SERVELENS_EMULATOR_PORT.
  * @returns {Promise<{ env: Record<string, string>, stop: () => Promise<void> }>}
  */
 async function startServices() {
-  return { env: { ...testEnvironment() }, stop: async () => {} };
+  const require = createRequire(import.meta.url);
+  const { startEmulator } = require(join(root, 'out', 'test', 'emulator', 'server.js'));
+  const { loadState, defaultFixturesDir } = require(join(root, 'out', 'test', 'emulator', 'state.js'));
+  const fixturesDir = defaultFixturesDir();
+  const state = loadState(undefined, fixturesDir);
+  state.auth = { ...state.auth, required: false };
+  const emuArg = args.indexOf('--emulator-port');
+  const emulatorPort = Number(emuArg >= 0 ? args[emuArg + 1] : process.env.SERVELENS_EMULATOR_PORT ?? 0) || 0;
+  const emulator = await startEmulator({ port: emulatorPort, state, fixturesDir });
+  console.log(`ServeLens emulator listening on ${emulator.url}`);
+  return {
+    env: {
+      ...testEnvironment(),
+      SERVELENS_API_ENDPOINT: emulator.url,
+      GCE_METADATA_HOST: `127.0.0.1:${emulator.port}`,
+    },
+    stop: () => emulator.close(),
+  };
 }
 
 const cleanups = [];
