@@ -236,7 +236,11 @@ async function listRegions<T>(
     entry.regions.push(f.region);
     byMessage.set(key, entry);
   }
-  for (const { text, regions: rs } of byMessage.values()) io.err(rs.length > 1 ? `${text} (the same in ${rs.length} regions: ${rs.join(', ')})` : text);
+  for (const { text, regions: rs } of byMessage.values()) {
+    if (rs.length === 1) io.err(text);
+    else if (rs.length === results.length && rs.length > 3) io.err(`${text} (the same in all ${rs.length} regions)`);
+    else io.err(`${text} (the same in ${rs.length} regions: ${rs.join(', ')})`);
+  }
   return failed.length ? ExitCode.inputErrors : ExitCode.ok;
 }
 

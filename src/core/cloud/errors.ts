@@ -439,7 +439,7 @@ export class CloudApiError extends CloudError {
     else if (reason === 'bad-response' && init.cause) text = `${what}: ${init.cause}`;
     else {
       const head = [httpStatus, status].filter((x) => x !== undefined).join(' ');
-      text = `${what} failed${head ? `: ${head}` : ''}${rpc.message ? `: ${rpc.message}` : ''}`;
+      text = `${what} failed${head ? `: ${head}` : ''}${rpc.message ? `: ${rpc.message.trim().replace(/\.+$/, '')}` : ''}`;
     }
     if (attempts > 1) text += ` (after ${attempts} attempts)`;
     super(reason, `${text}.`);

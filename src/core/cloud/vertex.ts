@@ -175,6 +175,12 @@ export class VertexClient {
     await this.#http.json(this.#spec('POST', location!, `${name}:cancel`, { ...opts, json: {}, idempotent: true }));
   }
 
+  /** Deletes a finished job; answers a long-running operation (see waitOperation). Not retried. */
+  deleteBatchPredictionJob(name: string, opts: CallOptions = {}): Promise<LongRunningOperation> {
+    const { location } = parseResourceName(name, 'location', ['batchPredictionJobs'], 'batch prediction job');
+    return this.#http.json(this.#spec('DELETE', location!, name, { ...opts, idempotent: false }));
+  }
+
   // --- Operations ----------------------------------------------------------------------------
 
   /** `name`: the operation's full name (projects/P/locations/L/.../operations/ID). */
