@@ -15,7 +15,7 @@ import { defaultCredentialSource } from '../core/cloud/auth';
 import type { AiPlatformModel, AiPlatformVersion, Page, VertexBatchPredictionJob, VertexEndpoint, VertexModel } from '../core/cloud/contract';
 import { resolveApiEndpoint } from '../core/cloud/endpoint';
 import { HttpClient } from '../core/cloud/http';
-import { idOf, parseResourceName } from '../core/cloud/names';
+import { checkProject, idOf, parseResourceName } from '../core/cloud/names';
 import { listAcrossRegions, listAll, type Pager } from '../core/cloud/paging';
 import { parseRegions } from '../core/cloud/regions';
 import { deployedModelsOf, VertexClient } from '../core/cloud/vertex';
@@ -93,6 +93,7 @@ function setup(values: CliValues, positionals: string[], needProject = true): Se
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const project = str(values.project) ?? process.env.GOOGLE_CLOUD_PROJECT?.trim() ?? '';
   if (needProject && !project) throw new UsageError('--project is required (or set GOOGLE_CLOUD_PROJECT)');
+  if (project) checkProject(project);
   let limit: number | undefined;
   if (values.limit !== undefined) {
     limit = Number(values.limit);

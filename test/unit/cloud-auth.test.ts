@@ -350,7 +350,18 @@ describe('cloud auth: the chain and secrecy', () => {
     assert.equal((await chain.getAccessToken()).token, 'ya29.chain-token-00000000');
     assert.equal(chain.describe().account, 'a@b.c');
     assert.equal((await authError(new ChainedSource([expired, fixed]).getAccessToken())).reason, 'expired');
-    assert.equal((await authError(new ChainedSource([none, none]).getAccessToken())).reason, 'no-credentials');
+    let asked = 0;
+    const counted: CredentialSource = { ...none, getAccessToken: () => (asked++, none.getAccessToken()) };
+    const empty = new ChainedSource([counted, none]);
+    const nothing = await authError(empty.getAccessToken());
+    assert.equal(nothing.reason, 'no-credentials');
+    assert.equal(nothing.message, 'none none', 'what each source found');
+    assert.equal(nothing.hint, 'run something', "the first source's way to sign in");
+    await authError(empty.getAccessToken());
+    assert.equal(asked, 1, 'a second call soon after is answered from memory');
+    empty.reset();
+    await authError(empty.getAccessToken());
+    assert.equal(asked, 2);
   });
 
   it('no token ever appears in errors, describe(), inspect() or the HTTP log, for any source', async () => {

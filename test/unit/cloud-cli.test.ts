@@ -134,12 +134,13 @@ describe('servelens … list (cloud CLI)', () => {
     assert.match(r.err, /gcloud services enable ml\.googleapis\.com --project 555555555555/);
   });
 
-  it('usage errors exit 2: no project, a bad region, versions without --model, a plain-http endpoint elsewhere exits 1', async () => {
+  it('usage errors exit 2: no project, a malformed project, a bad region, versions without --model, --limit 0; a plain-http endpoint elsewhere exits 1', async () => {
     assert.equal((await run('endpoints', 'list', '--region', 'us-central1', ...api())).code, 2);
     assert.equal((await run('jobs', 'list', '--project', 'p', '--region', 'us/central1', ...api())).code, 2);
     assert.equal((await run('versions', 'list', '--project', 'p', '--region', 'us-central1', ...api())).code, 2);
     assert.equal((await run('endpoints', 'list', '--project', 'p', '--region', 'us-central1', '--limit', '0', ...api())).code, 2);
-    const insecure = await run('endpoints', 'list', '--project', 'p', '--region', 'us-central1', '--api-endpoint', 'http://10.1.2.3:8080');
+    assert.equal((await run('endpoints', 'list', '--project', 'Not_A_Project', '--region', 'us-central1', ...api())).code, 2);
+    const insecure = await run('endpoints', 'list', '--project', 'demo-project', '--region', 'us-central1', '--api-endpoint', 'http://10.1.2.3:8080');
     assert.equal(insecure.code, 1);
     assert.match(insecure.err, /unencrypted/);
   });

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { FixedTokenSource, type AccessToken, type CredentialInfo, type CredentialSource } from '../../src/core/cloud/auth';
 import { CloudApiError, isCloudError } from '../../src/core/cloud/errors';
-import { HttpClient, parseRetryAfter, type HttpClientOptions } from '../../src/core/cloud/http';
+import { HttpClient, parseRetryAfter, type HttpClientOptions, type Transport } from '../../src/core/cloud/http';
 import { servelensVersion } from '../../src/core/cloud/version';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
@@ -324,6 +324,25 @@ describe('cloud HTTP: requests', () => {
     const err2 = await rejects(client({ retry: { maxAttempts: 1 } }).http.json({ method: 'GET', url: `${server.url}/v1/x`, service: 'vertex' }));
     assert.equal(err2.reason, 'unavailable');
     assert.equal(err2.serverMessage, undefined);
+  });
+
+  it('a substituted Transport sends everything (no socket): requests in, answers and failures out', async () => {
+    const sent: { method: string; url: string; headers: Record<string, string>; body?: string | Uint8Array }[] = [];
+    let n = 0;
+    const transport: Transport = {
+      async send(req) {
+        sent.push({ method: req.method, url: req.url, headers: req.headers, ...(req.body !== undefined ? { body: req.body } : {}) });
+        if (++n === 1) throw Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) });
+        const bytes = new TextEncoder().encode('{"models":[{"name":"m"}]}');
+        return { status: 200, headers: new Headers({ 'content-type': 'application/json' }), body: (async function* () { yield bytes.subarray(0, 5); yield bytes.subarray(5); })() };
+      },
+    };
+    const { http, delays } = client({ transport });
+    assert.deepEqual(await http.json({ method: 'GET', url: 'https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/models', service: 'vertex', query: { pageSize: 2 } }), { models: [{ name: 'm' }] });
+    assert.equal(sent.length, 2);
+    assert.equal(delays.length, 1, 'the reset was retried after a pause');
+    assert.equal(sent[1]!.url, 'https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/models?pageSize=2');
+    assert.equal(sent[1]!.headers.authorization, `Bearer ${TOKEN}`);
   });
 
   it('keeps the token out of every log line and error it produces', async () => {

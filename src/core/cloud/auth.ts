@@ -406,7 +406,7 @@ function gcloudError(err: Error & { code?: string | number | null; killed?: bool
     reason = 'no-credentials';
     hint = 'Sign in with `gcloud auth login`, or use `gcloud auth application-default login` for Application Default Credentials.';
   }
-  return new CloudAuthError(reason, 'gcloud', `\`${cmd}\` failed${firstLine ? `: ${firstLine.slice(0, 300)}` : ` (exit code ${String(err.code)})`}.`, hint);
+  return new CloudAuthError(reason, 'gcloud', `\`${cmd}\` failed${firstLine ? `: ${firstLine.slice(0, 300).replace(/\.+$/, '')}` : ` (exit code ${String(err.code)})`}.`, hint);
 }
 
 /**
@@ -554,6 +554,7 @@ export class GcloudSource implements CredentialSource {
 export class ChainedSource implements CredentialSource {
   readonly #sources: CredentialSource[];
   #chosen?: CredentialSource;
+  #nothing?: { error: CloudAuthError; until: number };
 
   constructor(sources: CredentialSource[]) {
     if (sources.length === 0) throw new Error('ChainedSource needs at least one source');
@@ -562,7 +563,9 @@ export class ChainedSource implements CredentialSource {
 
   async getAccessToken(signal?: AbortSignal): Promise<AccessToken> {
     if (this.#chosen) return this.#chosen.getAccessToken(signal);
-    let last: unknown;
+    // The calls of one listing (a dozen regions) learn "no credentials" once, not once each.
+    if (this.#nothing && Date.now() < this.#nothing.until) throw this.#nothing.error;
+    const missing: CloudAuthError[] = [];
     for (const source of this.#sources) {
       try {
         const token = await source.getAccessToken(signal);
@@ -570,10 +573,13 @@ export class ChainedSource implements CredentialSource {
         return token;
       } catch (err) {
         if (!isCloudError(err, 'no-credentials')) throw err;
-        last = err;
+        missing.push(err as CloudAuthError);
       }
     }
-    throw last;
+    // Nothing anywhere: say what each source found, and give the first (the preferred) way to sign in.
+    const error = missing.length === 1 ? missing[0]! : new CloudAuthError('no-credentials', 'chain', missing.map((e) => e.message).join(' '), missing[0]!.hint);
+    this.#nothing = { error, until: Date.now() + NO_CREDENTIALS_MEMORY_MS };
+    throw error;
   }
 
   describe(): CredentialInfo {
@@ -589,7 +595,16 @@ export class ChainedSource implements CredentialSource {
   invalidate(): void {
     this.#chosen?.invalidate?.();
   }
+
+  /** Forget a remembered "no credentials" (after the user signed in). */
+  reset(): void {
+    this.#nothing = undefined;
+    this.#chosen = undefined;
+  }
 }
+
+/** How long ChainedSource answers "no credentials" without asking its sources again. */
+const NO_CREDENTIALS_MEMORY_MS = 5_000;
 
 export interface DefaultCredentialOptions {
   /** A key file chosen in settings: used alone when set. */

@@ -16,7 +16,7 @@ import type {
   VertexModel,
 } from './contract';
 import { CloudError, errorFromStatus } from './errors';
-import type { CallOptions, HttpClient, RequestSpec } from './http';
+import { defaultSleep, type CallOptions, type HttpClient, type RequestSpec } from './http';
 import { checkProject, parseResourceName } from './names';
 import { vertexHost, isRegionName } from './regions';
 import { UsageError } from '../errors';
@@ -53,19 +53,6 @@ export function deployedModelsOf(endpoint: VertexEndpoint): DeployedModelWithTra
     .map((dm) => ({ ...dm, trafficPercent: split[dm.id] ?? 0 }))
     .sort((a, b) => b.trafficPercent - a.trafficPercent);
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new CloudError('cancelled', 'Waiting for the operation was cancelled.'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 
 export class VertexClient {
   readonly #http: HttpClient;
@@ -212,7 +199,9 @@ export class VertexClient {
       }
       if (Date.now() + pause > deadline)
         throw new CloudError('timeout', `Vertex AI: the operation ${name} was still running after ${Math.round((opts.waitTimeoutMs ?? 600_000) / 1000)} s.`, 'It goes on in the cloud; check it again later.');
-      await sleep(pause, opts.signal);
+      await defaultSleep(pause, opts.signal).catch(() => {
+        throw new CloudError('cancelled', `Waiting for the operation ${name} was cancelled.`);
+      });
       pause = Math.min(10_000, Math.round(pause * 1.5));
     }
   }
