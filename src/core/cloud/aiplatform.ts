@@ -5,8 +5,8 @@
  * created on a regional endpoint (they are only visible there), or the API endpoint override.
  */
 import type { AiPlatformModel, AiPlatformVersion, ListOptions, Page } from './contract';
-import { CloudError } from './errors';
 import type { CallOptions, HttpClient } from './http';
+import { pageFrom } from './paging';
 import { checkProject, checkSegment, parseResourceName } from './names';
 import { aiPlatformHost } from './regions';
 
@@ -38,12 +38,7 @@ export class AiPlatformClient {
       ...opts.call,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
-    const items = body[key];
-    if (items !== undefined && !Array.isArray(items))
-      throw new CloudError('bad-response', `AI Platform: the list answer's "${key}" is not an array.`, 'Check the API endpoint override.');
-    const page: Page<T> = { items: (items as T[] | undefined) ?? [] };
-    if (typeof body.nextPageToken === 'string' && body.nextPageToken) page.nextPageToken = body.nextPageToken;
-    return page;
+    return pageFrom<T>(body, key, 'AI Platform');
   }
 
   /** Models of a project (with their default version). */

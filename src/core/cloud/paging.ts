@@ -9,6 +9,19 @@
 import type { Page } from './contract';
 import { CloudError, isCloudError } from './errors';
 
+/**
+ * A list answer (`{"<key>": [...], "nextPageToken": "..."}`; Google sends `{}` for an empty list)
+ * as a Page. CloudError 'bad-response' when `key` holds something other than an array.
+ */
+export function pageFrom<T>(body: Record<string, unknown>, key: string, service: string): Page<T> {
+  const items = body[key];
+  if (items !== undefined && !Array.isArray(items))
+    throw new CloudError('bad-response', `${service}: the list answer's "${key}" is not an array.`, 'Check the API endpoint override.');
+  const page: Page<T> = { items: (items as T[] | undefined) ?? [] };
+  if (typeof body.nextPageToken === 'string' && body.nextPageToken) page.nextPageToken = body.nextPageToken;
+  return page;
+}
+
 /** Fetches one page; `pageToken` undefined for the first. */
 export type Pager<T> = (pageToken: string | undefined, signal?: AbortSignal) => Promise<Page<T>>;
 

@@ -17,6 +17,7 @@ import type {
 } from './contract';
 import { CloudError, errorFromStatus } from './errors';
 import { defaultSleep, type CallOptions, type HttpClient, type RequestSpec } from './http';
+import { pageFrom } from './paging';
 import { checkProject, parseResourceName } from './names';
 import { vertexHost, isRegionName } from './regions';
 import { UsageError } from '../errors';
@@ -86,12 +87,7 @@ export class VertexClient {
       orderBy: opts.orderBy,
     };
     const body = await this.#http.json<Record<string, unknown>>(this.#spec('GET', region, path, { query, ...opts.call, ...(opts.signal ? { signal: opts.signal } : {}) }));
-    const items = body[key];
-    if (items !== undefined && !Array.isArray(items))
-      throw new CloudError('bad-response', `Vertex AI: the list answer's "${key}" is not an array.`, 'Check the API endpoint override.');
-    const page: Page<T> = { items: (items as T[] | undefined) ?? [] };
-    if (typeof body.nextPageToken === 'string' && body.nextPageToken) page.nextPageToken = body.nextPageToken;
-    return page;
+    return pageFrom<T>(body, key, 'Vertex AI');
   }
 
   #parent(project: string, region: string): string {
