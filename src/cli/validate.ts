@@ -108,7 +108,7 @@ export async function runValidate(values: CliValues, positionals: string[], io: 
   if (p.fileKind === 'jsonl') {
     const tty = Boolean(process.stderr.isTTY) && !values.json;
     const started = Date.now();
-    const res = await validateJsonLinesStream(createReadStream(file, { highWaterMark: 1 << 20 }), opts, tty
+    const res = await validateJsonLinesStream(createReadStream(file, { highWaterMark: 64 * 1024 }), opts, tty
       ? (pr) => {
           const pct = size > 0 ? Math.min(100, Math.floor((pr.bytes / size) * 100)) : 100;
           process.stderr.write(`\rservelens validate: ${pct}% (${pr.lines} lines, ${((Date.now() - started) / 1000).toFixed(1)} s)`);

@@ -220,6 +220,23 @@ describe('severity follows the serving behaviour and the target', () => {
     assert.ok(!ok.some((x) => x.code === 'method-mismatch'));
   });
 
+  it('signature_name written after the instances still decides the signature', () => {
+    const body = '{"instances": [[2.0]], "signature_name": "regress_x2_to_y3"}';
+    const r = validateRequest(body, { fileKind: 'json', signatures: HP2 });
+    assert.equal(r.signature, 'regress_x2_to_y3');
+    assert.deepEqual(r.findings.filter((f) => f.severity !== 'info'), []);
+    const wrong = validateRequest('{"instances": [{"x": [2.0]}], "signature_name": "regress_x2_to_y3"}', { fileKind: 'json', signatures: HP2 });
+    assert.ok(wrong.findings.some((f) => f.code === 'unknown-alias' && /"inputs"/.test(f.message)));
+  });
+
+  it('columnar: an extra tensor is a warning (TF Serving ignores it) unless an input is missing', () => {
+    const extra = run('{"inputs": {"a": [1.0], "b": [2.0], "c": [3.0]}}', { signatures: TWO }).find((f) => f.code === 'unknown-alias')!;
+    assert.equal(extra.severity, 'warning');
+    const typo = run('{"inputs": {"a": [1.0], "bb": [2.0]}}', { signatures: TWO }).find((f) => f.code === 'unknown-alias')!;
+    assert.equal(typo.severity, 'error');
+    assert.match(typo.message, /did you mean "b"/);
+  });
+
   it('lists the model\'s signatures when signature_name is unknown, with a replace fix per signature', () => {
     const f = run('{"signature_name": "classify", "examples": [{"x": 2.0}]}', { signatures: HP2 }).find((x) => x.code === 'unknown-signature')!;
     for (const s of HP2) assert.ok(f.message.includes(`"${s.name}"`), s.name);

@@ -243,7 +243,9 @@ export function checkValues(env: CheckEnv, slot: Slot, spec: TensorSpec): void {
   const cls = dtypeClass(spec.dtype);
   const alias = spec.alias;
   const k = slot.kinds;
-  const input = inputText(spec);
+  // Built only when a finding needs it (JSON Lines run this per line).
+  let inputCache: string | undefined;
+  const input = (): string => (inputCache ??= inputText(spec));
   const found = (bit: number) => {
     const r = slot.firstOf(bit)!;
     return { r, text: excerpt(src, r.start, r.end, 30) };
@@ -254,7 +256,7 @@ export function checkValues(env: CheckEnv, slot: Slot, spec: TensorSpec): void {
       if (bit === K_OBJECT) continue; // reported as embedded-object by the scanner
       const { r, text } = found(bit);
       if (bit === K_B64) {
-        sink.add('b64-non-string', 'error', `Input ${input} takes ${expected}; {"b64": ...} is only for DT_STRING inputs${countTail(slot.countOf(bit), 'such values')}.`, r.start, r.end);
+        sink.add('b64-non-string', 'error', `Input ${input()} takes ${expected}; {"b64": ...} is only for DT_STRING inputs${countTail(slot.countOf(bit), 'such values')}.`, r.start, r.end);
         continue;
       }
       const fixes: RequestFix[] = [];
@@ -262,7 +264,7 @@ export function checkValues(env: CheckEnv, slot: Slot, spec: TensorSpec): void {
         const s = stringAt(src, r.start, r.end).trim();
         if (s !== '' && Number.isFinite(Number(s)) && (cls !== 'int' || /^-?\d+$/.test(s))) fixes.push(replaceFix(`Write ${s} as a number`, r.start, r.end, s, true));
       }
-      sink.add('dtype-mismatch', 'error', `Input ${input} takes ${expected}; found ${kindName(bit)} ${text}${countTail(slot.countOf(bit), `${kindName(bit).replace(/^an? /, '')} values`)} at ${env.where(r.start)}.`, r.start, r.end, fixes);
+      sink.add('dtype-mismatch', 'error', `Input ${input()} takes ${expected}; found ${kindName(bit)} ${text}${countTail(slot.countOf(bit), `${kindName(bit).replace(/^an? /, '')} values`)} at ${env.where(r.start)}.`, r.start, r.end, fixes);
     }
   };
   switch (cls) {
@@ -273,12 +275,12 @@ export function checkValues(env: CheckEnv, slot: Slot, spec: TensorSpec): void {
       const far = Math.abs(slot.intMax) >= Math.abs(slot.intMin) ? ([slot.intMax, slot.intMaxStart, slot.intMaxEnd] as const) : ([slot.intMin, slot.intMinStart, slot.intMinEnd] as const);
       if (far[1] >= 0 && Math.abs(far[0]) > limit) {
         const lit = src.slice(far[1], far[2]);
-        sink.add('lossy-number', 'error', `Input ${input}: TF Serving refuses ${lit} because ${cls === 'float' ? 'float32 holds integers exactly only up to 16777215' : 'float64 holds integers exactly only up to 2^53 - 1'} ("Cannot convert JSON value ... without loss of precision"). Write it as a decimal (${lit}.0) if the rounding is acceptable.`, far[1], far[2], [
+        sink.add('lossy-number', 'error', `Input ${input()}: TF Serving refuses ${lit} because ${cls === 'float' ? 'float32 holds integers exactly only up to 16777215' : 'float64 holds integers exactly only up to 2^53 - 1'} ("Cannot convert JSON value ... without loss of precision"). Write it as a decimal (${lit}.0) if the rounding is acceptable.`, far[1], far[2], [
           replaceFix(`Write ${lit}.0`, far[1], far[2], `${lit}.0`),
         ]);
       }
       if (slot.bigFracStart >= 0 && (cls === 'float' || slot.bigFracDouble)) {
-        sink.add('lossy-number', 'error', `Input ${input}: ${src.slice(slot.bigFracStart, slot.bigFracEnd)} is beyond the range of ${cls === 'float' ? 'float32' : 'float64'}; TF Serving refuses it.`, slot.bigFracStart, slot.bigFracEnd);
+        sink.add('lossy-number', 'error', `Input ${input()}: ${src.slice(slot.bigFracStart, slot.bigFracEnd)} is beyond the range of ${cls === 'float' ? 'float32' : 'float64'}; TF Serving refuses it.`, slot.bigFracStart, slot.bigFracEnd);
       }
       break;
     }
@@ -289,7 +291,7 @@ export function checkValues(env: CheckEnv, slot: Slot, spec: TensorSpec): void {
         const { r, text } = found(K_FRAC);
         const v = Number(src.slice(r.start, r.end));
         const fixes = Number.isSafeInteger(v) ? [replaceFix(`Write ${v}`, r.start, r.end, String(v), true)] : [];
-        sink.add('not-an-integer', 'error', `Input ${input} takes integers written without a decimal point or exponent (TF Serving refuses ${text} for ${d})${countTail(slot.countOf(K_FRAC), 'decimal values')}.`, r.start, r.end, fixes);
+        sink.add('not-an-integer', 'error', `Input ${input()} takes integers written without a decimal point or exponent (TF Serving refuses ${text} for ${d})${countTail(slot.countOf(K_FRAC), 'decimal values')}.`, r.start, r.end, fixes);
       }
       const [lo, hi] = INT_RANGES[d]!;
       const ends: [number, number, number][] = [[slot.intMin, slot.intMinStart, slot.intMinEnd]];
@@ -298,7 +300,7 @@ export function checkValues(env: CheckEnv, slot: Slot, spec: TensorSpec): void {
         if (s < 0) continue;
         const v = Math.abs(approx) < 9007199254740991 ? BigInt(approx) : intLiteralValue(src, s, e);
         if (v !== undefined && (v < lo || v > hi)) {
-          sink.add('int-out-of-range', 'error', `Input ${input} takes ${d} values from ${lo} to ${hi}; ${src.slice(s, e)} is out of range.`, s, e);
+          sink.add('int-out-of-range', 'error', `Input ${input()} takes ${d} values from ${lo} to ${hi}; ${src.slice(s, e)} is out of range.`, s, e);
         }
       }
       break;
@@ -329,7 +331,7 @@ export function checkValues(env: CheckEnv, slot: Slot, spec: TensorSpec): void {
     }
     case 'unsupported':
       if (slot.values > 0) {
-        sink.add('dtype-unsupported', 'warning', `Input ${input}: TF Serving's JSON API converts only DT_FLOAT, DT_DOUBLE, DT_INT*, DT_UINT*, DT_BOOL and DT_STRING; ${baseDtype(spec.dtype)} may be refused. Cast the input in the model, or send it through gRPC.`, slot.valueStart, slot.valueEnd);
+        sink.add('dtype-unsupported', 'warning', `Input ${input()}: TF Serving's JSON API converts only DT_FLOAT, DT_DOUBLE, DT_INT*, DT_UINT*, DT_BOOL and DT_STRING; ${baseDtype(spec.dtype)} may be refused. Cast the input in the model, or send it through gRPC.`, slot.valueStart, slot.valueEnd);
       }
       break;
     case 'unknown':

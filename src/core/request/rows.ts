@@ -253,11 +253,26 @@ function unknownAliasFixes(slot: Slot, target: string | undefined, removable: bo
  * Checks the instances [from, to) read into `row` against `sig`. Row format: bare values need a
  * single-input signature; objects must name every input once and nothing else.
  */
+/** What checks derive from a signature, computed once per signature (JSON Lines check every line). */
+interface SigInfo {
+  byAlias: Map<string, TensorSpec>;
+  names: string;
+  aliases: string[];
+}
+const sigInfos = new WeakMap<Signature, SigInfo>();
+function sigInfo(sig: Signature): SigInfo {
+  let i = sigInfos.get(sig);
+  if (!i) {
+    i = { byAlias: new Map(sig.inputs.map((s) => [s.alias, s] as const)), names: sig.inputs.map((s) => `"${s.alias}"`).join(', '), aliases: sig.inputs.map((s) => s.alias) };
+    sigInfos.set(sig, i);
+  }
+  return i;
+}
+
 export function checkRows(env: CheckEnv, row: RowState, sig: Signature, x: RowCheck): void {
   const { src, sink } = env;
   const specs = sig.inputs;
-  const byAlias = new Map(specs.map((s) => [s.alias, s] as const));
-  const names = specs.map((s) => `"${s.alias}"`).join(', ');
+  const { byAlias, names, aliases } = sigInfo(sig);
   if (row.kind === 'bare') {
     const bare = row.bare;
     if (specs.length > 1) {
@@ -308,7 +323,7 @@ export function checkRows(env: CheckEnv, row: RowState, sig: Signature, x: RowCh
     if (row.perLine && (name === 'instances' || name === 'inputs')) {
       message = `Each line of a JSON Lines instances file is one instance (an object of alias → value, or a bare value), not a request body with "${name}". Signature "${sig.name}" takes ${names}.`;
     } else {
-      target = closest(name, specs.map((s) => s.alias), lackingNames);
+      target = closest(name, aliases, lackingNames);
       if (target !== undefined && lackingNames.includes(target)) typoOf.set(target, [...(typoOf.get(target) ?? []), slot]);
       message = `Signature "${sig.name}" has no input "${name}"${target ? `; did you mean "${target}"?` : '.'} Its inputs: ${names}.`;
     }

@@ -889,14 +889,14 @@ export interface StreamResult extends ValidateResult {
   bytes: number;
 }
 
-/** The longest line a stream accepts (one instance); longer lines are reported and skipped. */
-export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/** The longest line a stream accepts (one instance, in UTF-16 units); longer lines are reported and skipped. */
+export const MAX_LINE_CHARS = 64 * 1024 * 1024;
 
 /**
  * Validates a JSON Lines stream (files up to hundreds of MB) line by line in bounded memory: the
- * text is never held, only the current line, the per-input summaries and a fixed-size table of
- * instance keys. Findings carry line numbers; `range` offsets count UTF-16 units from the start of
- * the stream. `onProgress` is called about every 4 MB.
+ * text is never held, only the current chunk (decoded once, lines scanned in place), the
+ * per-input summaries and a bounded table of instance keys. Findings carry line numbers; `range`
+ * offsets count UTF-16 units from the start of the stream. `onProgress` is called about every 4 MB.
  */
 export async function validateJsonLinesStream(
   readable: AsyncIterable<Uint8Array | string>,
@@ -911,72 +911,87 @@ export async function validateJsonLinesStream(
   v.start({ start: 0, end: 0 });
   let bytes = 0;
   let lineNo = 1;
+  /** Stream offset (UTF-16 units) of the start of line `lineNo`. */
   let charOffset = 0;
-  let pending: Uint8Array[] = [];
-  let pendingBytes = 0;
-  let skipping = false;
+  /** The start of a line that continues in the next chunk. */
+  let carry = '';
+  /** Inside an overlong line: how many of its characters were skipped so far. */
+  let skipped = -1;
   let nextProgress = 4 * 1024 * 1024;
 
-  const runLine = (buf: Uint8Array): void => {
-    let line = decoder.decode(buf);
-    const chars = line.length;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
+  /** Validates str[start, end) (one line, no "\n"), scanning it in place. */
+  const runLine = (str: string, start: number, end: number): void => {
+    let e = end;
+    if (e > start && str.charCodeAt(e - 1) === 13) e--;
     const before = sink.findings.length;
-    sink.origin = { line: lineNo, offset: 0 };
-    sc.reset(line);
-    v.line(lineNo, 0, line.length);
-    // Findings were made with offsets in the line; move them to offsets in the stream.
-    for (let k = before; k < sink.findings.length; k++) shift(sink.findings[k]!, charOffset);
-    charOffset += chars + 1;
+    sink.origin = { line: lineNo, offset: start };
+    if (sc.src !== str) sc.reset(str, start, e);
+    v.line(lineNo, start, e);
+    // Findings were made with offsets in `str`; move them to offsets in the stream.
+    for (let k = before; k < sink.findings.length; k++) shift(sink.findings[k]!, charOffset - start);
+    charOffset += end - start + 1;
     lineNo++;
   };
-
-  const longLine = (): void => {
+  const tooLong = (): void => {
     sink.origin = { line: lineNo, offset: charOffset };
-    sink.add('syntax', 'error', `Line ${lineNo} is longer than ${MAX_LINE_BYTES} bytes; it was not checked (one instance per line).`, charOffset, charOffset + 1);
+    sink.add('syntax', 'error', `Line ${lineNo} is longer than ${MAX_LINE_CHARS} characters; it was not checked (one instance per line).`, charOffset, charOffset + 1);
+  };
+  const feed = (text: string): void => {
+    let from = 0;
+    if (carry !== '' || skipped >= 0) {
+      const nl = text.indexOf('\n');
+      if (nl < 0) {
+        if (skipped >= 0) skipped += text.length;
+        else if (carry.length + text.length > MAX_LINE_CHARS) {
+          tooLong();
+          skipped = carry.length + text.length;
+          carry = '';
+        } else carry += text;
+        return;
+      }
+      if (skipped >= 0) {
+        charOffset += skipped + nl + 1;
+        lineNo++;
+        skipped = -1;
+      } else {
+        const line = carry + text.slice(0, nl);
+        carry = '';
+        runLine(line, 0, line.length);
+      }
+      from = nl + 1;
+    }
+    for (;;) {
+      const nl = text.indexOf('\n', from);
+      if (nl < 0) {
+        if (text.length - from > MAX_LINE_CHARS) {
+          tooLong();
+          skipped = text.length - from;
+        } else carry = text.slice(from);
+        return;
+      }
+      runLine(text, from, nl);
+      from = nl + 1;
+    }
   };
 
   for await (const chunk of readable) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    bytes += buf.length;
-    let from = 0;
-    for (;;) {
-      const nl = buf.indexOf(10, from);
-      if (nl < 0) {
-        const rest = buf.subarray(from);
-        if (!skipping) {
-          pendingBytes += rest.length;
-          if (pendingBytes > MAX_LINE_BYTES) {
-            longLine();
-            skipping = true;
-            pending = [];
-          } else if (rest.length) pending.push(Uint8Array.from(rest));
-        }
-        break;
-      }
-      const part = buf.subarray(from, nl);
-      if (skipping) {
-        // The rest of an overlong line: count its characters roughly as bytes.
-        charOffset += pendingBytes + part.length + 1;
-        lineNo++;
-        skipping = false;
-      } else if (pending.length) {
-        pending.push(part);
-        runLine(Buffer.concat(pending));
-      } else {
-        runLine(part);
-      }
-      pending = [];
-      pendingBytes = 0;
-      from = nl + 1;
+    if (typeof chunk === 'string') {
+      bytes += Buffer.byteLength(chunk, 'utf8');
+      feed(chunk);
+    } else {
+      bytes += chunk.length;
+      // stream: a UTF-8 sequence split across chunks is completed by the next one.
+      feed(decoder.decode(chunk, { stream: true }));
     }
     if (onProgress && bytes >= nextProgress) {
       nextProgress = bytes + 4 * 1024 * 1024;
-      onProgress({ bytes, lines: lineNo - 1, instances: v.instances });
+      onProgress({ bytes, lines: v.lines, instances: v.instances });
     }
   }
-  if (!skipping && pendingBytes > 0) runLine(Buffer.concat(pending));
-  onProgress?.({ bytes, lines: lineNo - 1, instances: v.instances });
+  const rest = decoder.decode();
+  if (rest) feed(rest);
+  if (carry !== '') runLine(carry, 0, carry.length);
+  onProgress?.({ bytes, lines: v.lines, instances: v.instances });
   sink.origin = undefined;
   const findings = sink.finish(undefined);
   for (const f of findings) {
