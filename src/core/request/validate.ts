@@ -794,7 +794,7 @@ class LinesValidator {
     let p = start;
     while (p < end) {
       const c = src.charCodeAt(p);
-      if (c === 32 || c === 9 || c === 13) p++;
+      if (c === 32 || c === 9 || c === 13 || (c === 0xfeff && p === 0)) p++;
       else break;
     }
     this.lines++;
