@@ -8,7 +8,13 @@ import type { AiPlatformModel, AiPlatformVersion, ListOptions, Page } from './co
 import type { CallOptions, HttpClient } from './http';
 import { pageFrom } from './paging';
 import { checkProject, checkSegment, parseResourceName } from './names';
+import { bodyObject, errorInBody, jsonCall, postPrediction, type PredictBody, type PredictCall } from './predict';
 import { aiPlatformHost } from './regions';
+
+export interface AiPlatformPredictOptions extends CallOptions {
+  /** Sent as `signature_name` (unless the body already names one). */
+  signatureName?: string;
+}
 
 export interface AiPlatformClientOptions {
   http: HttpClient;
@@ -57,6 +63,37 @@ export class AiPlatformClient {
     const name = opts?.project ? `projects/${checkProject(opts.project)}/models/${checkSegment(model, 'model name')}` : model;
     parseResourceName(name, 'project', ['models'], 'AI Platform model');
     return this.#list('versions', `${name}/versions`, opts);
+  }
+
+  async #prediction(name: string, verb: 'predict' | 'explain', body: PredictBody, opts: AiPlatformPredictOptions): Promise<PredictCall> {
+    const parts = name.split('/');
+    if (parts.length === 4) parseResourceName(name, 'project', ['models'], 'AI Platform model');
+    else parseResourceName(name, 'project', ['models', 'versions'], 'AI Platform model or version');
+    const { signatureName, ...call } = opts;
+    let text = typeof body === 'string' ? body : JSON.stringify(body);
+    if (signatureName !== undefined) {
+      const obj = bodyObject(body, `AI Platform ${verb}`);
+      if (obj.signature_name === undefined) text = JSON.stringify({ ...obj, signature_name: signatureName });
+    }
+    const a = await postPrediction(this.#http, { url: `${this.baseUrl}/v1/${name}:${verb}`, service: 'aiplatform', body: text, contentType: 'application/json; charset=utf-8' }, call);
+    const out = jsonCall(a, 'aiplatform');
+    const failed = errorInBody(out, 'aiplatform');
+    if (failed) throw failed;
+    return out;
+  }
+
+  /**
+   * `POST projects/P/models/M[/versions/V]:predict` with `{instances, signature_name?}` (the model's
+   * default version without /versions/V). AI Platform reports a failed prediction as
+   * `{"error": "..."}`, sometimes with HTTP 200: both are a CloudApiError 'invalid-argument'.
+   */
+  predict(name: string, body: PredictBody, opts: AiPlatformPredictOptions = {}): Promise<PredictCall> {
+    return this.#prediction(name, 'predict', body, opts);
+  }
+
+  /** `POST ...:explain` (AI Explanations on AI Platform): `{explanations}`. */
+  explain(name: string, body: PredictBody, opts: AiPlatformPredictOptions = {}): Promise<PredictCall> {
+    return this.#prediction(name, 'explain', body, opts);
   }
 
   /** `name`: projects/P/models/M/versions/V. */

@@ -4,7 +4,8 @@
  *    (waiting for a token, the answer, the body, or a back-off pause);
  *  - retries with exponential back-off and full jitter (delay = random × min(max, initial × 2^n))
  *    for 429/500/502/503/504, connection resets, time-outs and cut-off bodies — only on idempotent
- *    calls (GET, and POSTs the caller marks `idempotent`); `Retry-After` (seconds or an HTTP date)
+ *    calls (GET, and POSTs the caller marks `idempotent`); a POST that is not idempotent (a
+ *    prediction) may name `retryStatuses` (429, 503) retried alone; `Retry-After` (seconds or an HTTP date)
  *    and google.rpc.RetryInfo are honoured; a budget of attempts and of total time bounds it all;
  *  - never a retry for 4xx input errors (400/401/403/404/409/...); a 401 makes the credential
  *    source forget its token and the call is sent once more with a fresh one (a refused token
@@ -113,6 +114,13 @@ export interface RequestSpec extends CallOptions {
   query?: Record<string, string | number | boolean | undefined>;
   /** A JSON body. */
   json?: unknown;
+  /** A body sent byte for byte instead of `json` (give its content type in `headers`). */
+  body?: string | Uint8Array;
+  /**
+   * Statuses retried although the call is not idempotent: ones that say the server did not process
+   * the request (429, 503 for predictions). Resets, time-outs and other statuses are still not retried.
+   */
+  retryStatuses?: readonly number[];
   /** Retry this POST/PATCH/DELETE like a GET: the caller knows repeating it is harmless. */
   idempotent?: boolean;
   /** Send the Google access token (default true). False for TF Serving and other non-Google hosts. */
@@ -213,6 +221,8 @@ export interface ResponseInfo {
   headers: Headers;
   body: AsyncIterable<Uint8Array> | null;
   signal: AbortSignal;
+  /** Attempts made so far, this one included. */
+  attempts: number;
 }
 
 /** An HTTP client for Google's REST APIs and TF Serving. One per settings change; cheap to make. */
@@ -325,8 +335,9 @@ export class HttpClient {
           headers.authorization = `Bearer ${token.token}`;
           if (token.quotaProject) headers['x-goog-user-project'] = token.quotaProject;
         }
-        let body: string | undefined;
-        if (spec.json !== undefined) {
+        let body: string | Uint8Array | undefined;
+        if (spec.body !== undefined) body = spec.body;
+        else if (spec.json !== undefined) {
           body = JSON.stringify(spec.json);
           headers['content-type'] = 'application/json; charset=utf-8';
         }
@@ -335,7 +346,7 @@ export class HttpClient {
         const res = await this.transport.send(req);
         this.#log?.(redact(`cloud: ${spec.method} ${url} → ${res.status} in ${Date.now() - t0} ms${attempts > 1 ? ` (attempt ${attempts})` : ''}`));
         if (res.status >= 200 && res.status < 300) {
-          const value = await read({ status: res.status, headers: res.headers, body: res.body, signal });
+          const value = await read({ status: res.status, headers: res.headers, body: res.body, signal, attempts });
           return value;
         }
         if (res.status >= 300 && res.status < 400) {
@@ -352,7 +363,8 @@ export class HttpClient {
             this.#log?.('cloud: the token was refused (401); asking for a fresh one');
             continue;
           }
-          if (!idempotent || !RETRYABLE_STATUS.has(res.status)) throw failure;
+          const retryable = idempotent ? RETRYABLE_STATUS.has(res.status) : spec.retryStatuses?.includes(res.status) === true;
+          if (!retryable) throw failure;
         }
       } catch (err) {
         if (outer?.aborted) throw cancelled();

@@ -20,5 +20,6 @@ export * from './vertex';
 export * from './aiplatform';
 export * from './tfserving';
 export * from './storage';
+export * from './predict';
 export { redact } from './secrets';
 export { userAgent, servelensVersion } from './version';

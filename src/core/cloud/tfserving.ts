@@ -10,6 +10,7 @@
 import type { TfServingMetadata, TfServingModelStatus } from './contract';
 import { CloudError } from './errors';
 import type { CallOptions, HttpClient, RequestSpec } from './http';
+import { errorInBody, jsonCall, postPrediction, type PredictBody, type PredictCall } from './predict';
 import { rememberSecret } from './secrets';
 import { UsageError } from '../errors';
 import { tensorSpecOf } from '../model/savedmodel';
@@ -130,6 +131,19 @@ export function signaturesFromMetadata(meta: unknown): Signature[] {
   });
 }
 
+/** The REST verbs of TF Serving's prediction API. */
+export type TfServingVerb = 'predict' | 'classify' | 'regress';
+
+/**
+ * The verb a signature is called with, from its method name: `tensorflow/serving/classify` →
+ * classify, `.../regress` → regress, anything else (predict, empty, custom) → predict.
+ */
+export function verbForMethod(method: string | undefined): TfServingVerb {
+  if (method === 'tensorflow/serving/classify') return 'classify';
+  if (method === 'tensorflow/serving/regress') return 'regress';
+  return 'predict';
+}
+
 export class TfServingClient {
   readonly #http: HttpClient;
   /** The base URL without credentials. */
@@ -183,6 +197,36 @@ export class TfServingClient {
   /** The raw metadata answer (`model_spec` and `metadata.signature_def`). */
   getMetadata(model: string, sel?: ServableSelector, opts: CallOptions = {}): Promise<TfServingMetadata> {
     return this.#http.json(this.#spec(`${this.#path(model, sel)}/metadata`, opts));
+  }
+
+  /**
+   * `POST /v1/models/{m}[/versions/{v}|/labels/{l}]:{verb}`. Predict takes `{instances}` (→
+   * `predictions`) or `{inputs}` (→ `outputs`); classify and regress `{examples, context?}` (→
+   * `results`); all take `signature_name`. `{"error": "..."}` answers are CloudApiErrors (also in a
+   * 2xx answer). Only 429 and 503 are retried.
+   */
+  async call(verb: TfServingVerb, model: string, body: PredictBody, sel?: ServableSelector, opts: CallOptions = {}): Promise<PredictCall> {
+    if (verb !== 'predict' && verb !== 'classify' && verb !== 'regress') throw new UsageError(`'${String(verb)}' is not a TF Serving verb (predict, classify, regress).`);
+    const url = `${this.baseUrl}${this.#path(model, sel)}:${verb}`;
+    const headers: Record<string, string> = this.#authorization ? { authorization: this.#authorization } : {};
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    const a = await postPrediction(this.#http, { url, service: 'tfserving', body: text, contentType: 'application/json', auth: false, headers }, opts);
+    const out = jsonCall(a, 'tfserving');
+    const failed = errorInBody(out, 'tfserving');
+    if (failed) throw failed;
+    return out;
+  }
+
+  predict(model: string, body: PredictBody, sel?: ServableSelector, opts?: CallOptions): Promise<PredictCall> {
+    return this.call('predict', model, body, sel, opts);
+  }
+
+  classify(model: string, body: PredictBody, sel?: ServableSelector, opts?: CallOptions): Promise<PredictCall> {
+    return this.call('classify', model, body, sel, opts);
+  }
+
+  regress(model: string, body: PredictBody, sel?: ServableSelector, opts?: CallOptions): Promise<PredictCall> {
+    return this.call('regress', model, body, sel, opts);
   }
 
   /** The served model's signatures, and the version the server answered for. */

@@ -18,6 +18,10 @@ import type {
 import { CloudError, errorFromStatus } from './errors';
 import { defaultSleep, type CallOptions, type HttpClient, type RequestSpec } from './http';
 import { pageFrom } from './paging';
+import {
+  bodyObject, bodyText, jsonCall, postPrediction,
+  type PredictBody, type RawPredictCall, type VertexPredictCall, type VertexServedBy,
+} from './predict';
 import { checkProject, parseResourceName } from './names';
 import { vertexHost, isRegionName } from './regions';
 import { UsageError } from '../errors';
@@ -53,6 +57,16 @@ export function deployedModelsOf(endpoint: VertexEndpoint): DeployedModelWithTra
   return (endpoint.deployedModels ?? [])
     .map((dm) => ({ ...dm, trafficPercent: split[dm.id] ?? 0 }))
     .sort((a, b) => b.trafficPercent - a.trafficPercent);
+}
+
+/** The deployed model fields of a predict / explain answer. */
+export function servedBy(json: Record<string, unknown>): VertexServedBy {
+  const out: VertexServedBy = {};
+  for (const k of ['deployedModelId', 'model', 'modelVersionId', 'modelDisplayName'] as const) {
+    const v = json[k];
+    if (typeof v === 'string' && v) out[k] = v;
+  }
+  return out;
 }
 
 export class VertexClient {
@@ -162,6 +176,60 @@ export class VertexClient {
   deleteBatchPredictionJob(name: string, opts: CallOptions = {}): Promise<LongRunningOperation> {
     const { location } = parseResourceName(name, 'location', ['batchPredictionJobs'], 'batch prediction job');
     return this.#http.json(this.#spec('DELETE', location!, name, { ...opts, idempotent: false }));
+  }
+
+  // --- Predictions -------------------------------------------------------------------------
+
+  #predictUrl(endpoint: string, verb: 'predict' | 'explain' | 'rawPredict'): string {
+    const { location } = parseResourceName(endpoint, 'location', ['endpoints'], 'Vertex AI endpoint');
+    return `${this.baseUrl(location!)}/v1/${endpoint}:${verb}`;
+  }
+
+  async #jsonPrediction(endpoint: string, verb: 'predict' | 'explain', body: string, opts: CallOptions): Promise<VertexPredictCall> {
+    const a = await postPrediction(this.#http, { url: this.#predictUrl(endpoint, verb), service: 'vertex', body, contentType: 'application/json; charset=utf-8' }, opts);
+    const call = jsonCall(a, 'vertex');
+    return { ...call, ...servedBy(call.json) };
+  }
+
+  /**
+   * `POST {endpoint}:predict` with `{instances, parameters?}`. Resolves with the exact answer text,
+   * the parsed `{predictions, deployedModelId, model, modelVersionId, modelDisplayName}`, latency
+   * and sizes. Only 429 and 503 are retried.
+   */
+  predict(endpoint: string, body: PredictBody, opts: CallOptions = {}): Promise<VertexPredictCall> {
+    return this.#jsonPrediction(endpoint, 'predict', bodyText(body), opts);
+  }
+
+  /**
+   * `POST {endpoint}:explain` with `{instances, parameters?, deployedModelId?}`: `deployedModelId`
+   * (the argument wins over the body's) picks the deployed model, else the traffic split does.
+   */
+  explain(endpoint: string, body: PredictBody, deployedModelId?: string, opts: CallOptions = {}): Promise<VertexPredictCall> {
+    let text = bodyText(body);
+    if (deployedModelId !== undefined) text = JSON.stringify({ ...bodyObject(body, 'Vertex AI explain'), deployedModelId });
+    return this.#jsonPrediction(endpoint, 'explain', text, opts);
+  }
+
+  /**
+   * `POST {endpoint}:rawPredict`: any body and content type, handed to the model server as is; the
+   * answer as bytes with its content type. The deployed model comes from the
+   * `X-Vertex-AI-Deployed-Model-Id` header.
+   */
+  async rawPredict(endpoint: string, bytes: string | Uint8Array, contentType: string, opts: CallOptions = {}): Promise<RawPredictCall> {
+    const a = await postPrediction(this.#http, { url: this.#predictUrl(endpoint, 'rawPredict'), service: 'vertex', body: bytes, contentType }, opts);
+    const out: RawPredictCall = {
+      bytes: a.bytes,
+      contentType: a.headers.get('content-type') ?? 'application/octet-stream',
+      latencyMs: a.latencyMs,
+      requestBytes: a.requestBytes,
+      responseBytes: a.bytes.length,
+      status: a.status,
+      attempts: a.attempts,
+      url: a.url,
+    };
+    const id = a.headers.get('x-vertex-ai-deployed-model-id');
+    if (id) out.deployedModelId = id;
+    return out;
   }
 
   // --- Operations ----------------------------------------------------------------------------
