@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
 import type { AiPlatformModel, AiPlatformVersion } from '../../src/core/cloud/contract';
 import type { EmuContext } from './context';
 import { compileFilter } from './filter';
-import { jsonResponse, paginate, pageSizeOf, rpcError, rpcFail, type EmuRequest, type EmuResponse } from './http';
+import { jsonResponse, paginate, pageSizeOf, rpcFail, type EmuRequest, type EmuResponse } from './http';
+import { isJsonObject, isRefusal, noPredictor, runModel } from './predict';
+import { gcsFolder } from './storage';
 import type { LegacyModelSeed, LegacyVersionSeed, ProjectState } from './types';
 
 const SERVICE = 'ml.googleapis.com' as const;
@@ -77,13 +79,38 @@ export async function handleAiPlatform(req: EmuRequest, ctx: EmuContext, segment
 
   if (rest.length === 0) return listModels(req, projectId, project);
   const model = findModel(projectId, project, modelId!);
-  if (verb) {
-    if (versionId !== undefined) findVersion(projectId, model, versionId);
-    return rpcError('UNIMPLEMENTED', `The ServeLens emulator does not answer :${verb} yet (projects/${projectId}/models/${model.name}${versionId ? `/versions/${versionId}` : ''}:${verb}).`);
-  }
+  if (verb) return prediction(req, ctx, projectId, model, versionId, verb as 'predict' | 'explain');
   if (rest.length === 1) return jsonResponse(200, modelJson(projectId, model));
   if (rest.length === 2) return listVersions(req, projectId, model);
   return jsonResponse(200, versionJson(projectId, model, findVersion(projectId, model, versionId!)));
+}
+
+/**
+ * `:predict` / `:explain` on a model (its default version) or a version: `{instances,
+ * signature_name?}` → `{predictions}` (`{explanations}`). Refusals are `{"error": "..."}`: a request
+ * the model server refuses up front with HTTP 400, a failure while the model runs with HTTP 200 and
+ * "Prediction failed: ..." (as AI Platform answers them); a version that is not READY is 400
+ * FAILED_PRECONDITION.
+ */
+async function prediction(req: EmuRequest, ctx: EmuContext, projectId: string, m: LegacyModelSeed, versionId: string | undefined, verb: 'predict' | 'explain'): Promise<EmuResponse> {
+  const v = versionId !== undefined ? findVersion(projectId, m, versionId) : m.versions.find((x) => x.name === defaultName(m));
+  if (!v) rpcFail('FAILED_PRECONDITION', `Field: name Error: The model projects/${projectId}/models/${m.name} has no default version.`);
+  if ((v.state ?? 'READY') !== 'READY') {
+    rpcFail('FAILED_PRECONDITION', 'Field: name Error: Online prediction is unavailable for this version. Please verify that CreateVersion has completed successfully.');
+  }
+  const body = await req.json();
+  if (!isJsonObject(body)) return jsonResponse(400, { error: 'Invalid request: the body must be a JSON object with "instances".' });
+  if (!Array.isArray(body.instances)) return jsonResponse(400, { error: "Invalid request: 'instances' must be a list of instances." });
+  const dir = v.deploymentUri ? await gcsFolder(ctx.state, v.deploymentUri) : undefined;
+  if (!dir) rpcFail('INTERNAL', `The deployment of projects/${projectId}/models/${m.name}/versions/${v.name} has no model the emulator can read.`);
+  if (!ctx.predictor) return noPredictor(`projects/${projectId}/models/${m.name}/versions/${v.name}:${verb}`);
+  const run = await runModel(ctx.predictor, verb, dir, body, 'predict');
+  if (isRefusal(run)) {
+    if (run.stage === 'request') return jsonResponse(run.status, { error: run.refused });
+    return jsonResponse(200, { error: `Prediction failed: Error during model execution: ${run.refused}` });
+  }
+  if (verb === 'explain') return jsonResponse(200, { explanations: run.answer.explanations ?? [] });
+  return jsonResponse(200, { predictions: run.answer.predictions ?? run.answer.outputs ?? [] });
 }
 
 function models(project: ProjectState): LegacyModelSeed[] {

@@ -5,7 +5,7 @@
 import { accessMode, checkAuth, refusal } from './access';
 import type { EmuRequest, EmuResponse } from './http';
 import { findProject } from './state';
-import type { EmulatorState, ProjectState, ServiceName } from './types';
+import type { EmulatorState, Predictor, ProjectState, ServiceName } from './types';
 
 export interface OperationRecord {
   /** Full name with the project number. */
@@ -24,6 +24,10 @@ export interface OperationRecord {
 export class EmuContext {
   readonly operations = new Map<string, OperationRecord>();
   private counter = 0;
+  /** Runs the models behind the prediction routes; absent: they answer 501. */
+  predictor?: Predictor;
+  /** Requests routed by traffic split so far (picks the deployed model deterministically). */
+  predictions = 0;
 
   constructor(public state: EmulatorState) {}
 

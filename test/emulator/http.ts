@@ -29,6 +29,8 @@ export interface EmuRequest {
   headers: IncomingHttpHeaders;
   /** The parsed JSON body (POST/PATCH), or undefined when empty. Throws EmuHttpError(400) on bad JSON. */
   json(): Promise<unknown>;
+  /** The body bytes as received (empty when none). */
+  raw(): Buffer;
   /** `$alt=json;enum-encoding=int` was asked for: enum fields as numbers. */
   numericEnums: boolean;
   /** `http://host:port` as the client addressed the emulator. */

@@ -25,7 +25,7 @@ import { handleMetadata, type MetadataCounters } from './metadata';
 import { defaultFixturesDir, loadState } from './state';
 import { handleStorage } from './storage';
 import { handleTfServing } from './tfserving';
-import type { AccessMode, EmulatorState, ServiceName } from './types';
+import type { AccessMode, EmulatorState, Predictor, ServiceName } from './types';
 import { handleVertex, pathSegments } from './vertex';
 
 export interface EmulatorOptions {
@@ -35,6 +35,8 @@ export interface EmulatorOptions {
   state?: EmulatorState | string;
   /** Where `${FIXTURES}` points. Default: SERVELENS_FIXTURES, or ../shared/fixtures beside the checkout. */
   fixturesDir?: string;
+  /** Runs the models behind :predict / :explain / :classify / :regress (the local runner); without one they answer 501. */
+  predictor?: Predictor;
 }
 
 export interface RequestRecord {
@@ -69,6 +71,8 @@ export interface Emulator {
   readonly tokenRequests: number;
   /** Refuse (a mode) or allow again (null) a project on every service, or on one. */
   setAccess(project: string, mode: AccessMode | null, service?: ServiceName): void;
+  /** Sets (or with undefined removes) the predictor behind the prediction routes. */
+  setPredictor(predictor: Predictor | undefined): void;
   /** Back to the seed state; faults, requests and operations cleared. */
   reset(): void;
   close(): Promise<void>;
@@ -209,6 +213,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const fixturesDir = opts.fixturesDir ?? defaultFixturesDir();
   const seed = opts.state;
   const ctx = new EmuContext(loadState(seed, fixturesDir));
+  if (opts.predictor) ctx.predictor = opts.predictor;
   const faults = new FaultSet();
   const counters: MetadataCounters = { tokens: 0 };
   let log: RequestRecord[] = [];
@@ -243,8 +248,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       else delete map[service];
       p.access = map;
     },
+    setPredictor(predictor) {
+      if (predictor) ctx.predictor = predictor;
+      else delete ctx.predictor;
+    },
     reset() {
       ctx.state = loadState(seed, fixturesDir);
+      ctx.predictions = 0;
       ctx.operations.clear();
       faults.clear();
       log = [];
@@ -380,6 +390,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         headers: req.headers,
         numericEnums: /(^|;)\s*enum-encoding=int\b/.test(alt),
         origin: `http://${req.headers.host ?? `127.0.0.1:${emulator.port}`}`,
+        raw: () => body,
         json: async () => {
           if (!body.length) return undefined;
           try {

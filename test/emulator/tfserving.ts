@@ -4,7 +4,9 @@
  *   GET {prefix}/v1/models/{m}[/versions/{v}|/labels/{l}]/metadata   → {"model_spec", "metadata"}
  * The metadata is built from the real SavedModel with ServeLens's own model reader, in TF Serving's
  * JSON (proto field names, dims as strings, `unknown_rank`, the SignatureDefMap nested twice).
- * `:predict`, `:classify`, `:regress` answer 501 for now. Errors are `{"error": "..."}`.
+ * `:predict`, `:classify`, `:regress` run the configured Predictor (the local runner) on the version
+ * folder, after checking the signature name and method; without one they answer 501. Errors are
+ * `{"error": "..."}`.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +14,7 @@ import { readModel } from '../../src/core/model/inspect';
 import type { ModelSummary, TensorSpec } from '../../src/core/model/types';
 import type { EmuContext } from './context';
 import { decodeSegment, jsonResponse, tfServingError, type EmuRequest, type EmuResponse, EmuHttpError } from './http';
+import { isJsonObject, isRefusal, noPredictor, runModel } from './predict';
 import { gcsFolder } from './storage';
 import type { EmulatorState, TfServingModel, TfServingServer } from './types';
 
@@ -104,7 +107,7 @@ export function signatureDefMap(summary: ModelSummary): Record<string, unknown> 
 
 const summaries = new Map<string, Promise<ModelSummary>>();
 
-function summaryOf(dir: string): Promise<ModelSummary> {
+export function summaryOf(dir: string): Promise<ModelSummary> {
   let p = summaries.get(dir);
   if (!p) {
     p = readModel(dir);
@@ -207,13 +210,16 @@ export async function handleTfServing(req: EmuRequest, ctx: EmuContext, rawPath:
     if (!chosen) fail(404, `Unrecognized servable version label: ${sel.l}`);
   }
 
-  if (verb) {
-    fail(501, `The ServeLens emulator does not answer :${verb} yet (model ${name}); use the local runner or a real TF Serving.`);
-  }
-  if (metadata) {
+  if (verb || metadata) {
     const v = chosen ?? versions.find((x) => (model.versionStates?.[x.version]?.state ?? 'AVAILABLE') === 'AVAILABLE');
     if (!v || (model.versionStates?.[v.version]?.state ?? 'AVAILABLE') !== 'AVAILABLE') fail(404, `Servable not found for request: ${specific}`);
-    return jsonResponse(200, await metadataResponse(name, v));
+    if (metadata) return jsonResponse(200, await metadataResponse(name, v));
+    if (!ctx.predictor) return noPredictor(`${name} version ${v.version}:${verb}`);
+    const body = await req.json();
+    if (!isJsonObject(body)) fail(400, 'JSON Parse error: The document root must be an object');
+    const run = await runModel(ctx.predictor, 'predict', v.dir, body, verb as 'predict' | 'classify' | 'regress');
+    if (isRefusal(run)) fail(run.status, run.refused);
+    return jsonResponse(200, run.answer);
   }
   const list = chosen ? [chosen] : versions;
   return jsonResponse(200, { model_version_status: list.map((v) => statusEntry(model, v.version)) });

@@ -154,3 +154,35 @@ export interface TfServingModel {
   /** Per-version state overrides, e.g. a version that failed to load. */
   versionStates?: Record<string, { state: string; errorCode?: string; errorMessage?: string }>;
 }
+
+/**
+ * How a prediction route hands a request to a model: the local runner (src/core/runner) implements
+ * this; the emulator resolves the model folder (a Vertex AI deployed model's artifactUri, an AI
+ * Platform version's deploymentUri, a TF Serving version folder) and checks the signature name
+ * against the model's real signatures before calling it. Without a predictor the prediction routes
+ * answer 501 UNIMPLEMENTED (no output is ever made up).
+ */
+export interface PredictorOptions {
+  /** The signature to run ("serving_default" unless the request named one). */
+  signature: string;
+  /** `instances` (row: answer `predictions`), `inputs` (columnar: answer `outputs`), `examples` (classify / regress: answer `results`). */
+  format: 'row' | 'columnar' | 'examples';
+  /** TF Serving's verb; Vertex AI and AI Platform always predict. */
+  method: 'predict' | 'classify' | 'regress';
+}
+
+export interface Predictor {
+  /**
+   * The TF Serving answer body for the request: `{"predictions"}`, `{"outputs"}` or `{"results"}`.
+   * A request the model refuses rejects with a `PredictorInputError` (or any error with
+   * `status: 400`) whose message is the model server's text; other rejections are 500s.
+   */
+  predict(modelDir: string, body: Record<string, unknown>, opts: PredictorOptions): Promise<Record<string, unknown>>;
+  /** Vertex AI's explain answer without the deployed model fields: `{"explanations": [...], "predictions"?}`. */
+  explain(modelDir: string, body: Record<string, unknown>, opts: PredictorOptions): Promise<Record<string, unknown>>;
+}
+
+/** A request the model refused (a 400 with the model server's message). */
+export class PredictorInputError extends Error {
+  readonly status = 400;
+}

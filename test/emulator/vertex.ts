@@ -12,7 +12,9 @@ import {
   badRequest, decodeSegment, jsonResponse, paginate, pageSizeOf, rpcError, rpcFail, timestamp,
   type EmuRequest, type EmuResponse,
 } from './http';
-import type { BatchJobSeed, EndpointSeed, LocationState, ModelSeed, ModelVersionSeed, ProjectState } from './types';
+import { isJsonObject, isRefusal, noPredictor, pickByTraffic, runModel, type Json as PredictJson } from './predict';
+import { gcsFolder } from './storage';
+import type { BatchJobSeed, DeployedModelSeed, EndpointSeed, LocationState, ModelSeed, ModelVersionSeed, ProjectState } from './types';
 
 const SERVICE = 'aiplatform.googleapis.com' as const;
 const TYPE = 'type.googleapis.com/google.cloud.aiplatform.v1.';
@@ -435,11 +437,7 @@ function matchRoute(req: EmuRequest, ctx: EmuContext, projectRef: string, locati
         return {
           permission: verb === 'explain' ? 'aiplatform.endpoints.explain' : 'aiplatform.endpoints.predict',
           rpc: `google.cloud.aiplatform.v1.PredictionService.${verb[0]!.toUpperCase()}${verb.slice(1)}`,
-          run: () => {
-            const w = where();
-            getEndpoint(w, id);
-            return rpcError('UNIMPLEMENTED', `The ServeLens emulator does not answer :${verb} yet (${w.parent}/endpoints/${id}:${verb}).`);
-          },
+          run: () => endpointPrediction(req, ctx, where(), id, verb),
         };
       }
     }
@@ -494,6 +492,97 @@ function matchRoute(req: EmuRequest, ctx: EmuContext, projectRef: string, locati
     return undefined;
   }
   return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Predictions: {endpoint}:predict | :explain | :rawPredict (the other verbs: 501)
+
+const PREDICT_FIELDS: Record<string, readonly string[]> = {
+  predict: ['instances', 'parameters'],
+  explain: ['instances', 'parameters', 'deployedModelId', 'explanationSpecOverride'],
+};
+
+/**
+ * A prediction on an endpoint. The deployed model is `deployedModelId` (explain) or the traffic
+ * split's pick; its model version's artifactUri (a mounted gs:// folder) is the model folder run by
+ * the predictor. :predict and :explain run serving_default (as Vertex AI does) and wrap TF Serving's
+ * error text in a 400 FAILED_PRECONDITION, as Vertex AI does; :rawPredict hands the body (with any
+ * `signature_name`) to the model server and answers its body and status as is.
+ */
+async function endpointPrediction(req: EmuRequest, ctx: EmuContext, w: Where, id: string, verb: string): Promise<EmuResponse> {
+  const e = findEndpoint(w, id);
+  const endpointName = `${w.parent}/endpoints/${id}`;
+  if (verb !== 'predict' && verb !== 'explain' && verb !== 'rawPredict') {
+    return rpcError('UNIMPLEMENTED', `The ServeLens emulator does not answer :${verb} (${endpointName}:${verb}); use :predict, :explain or :rawPredict.`);
+  }
+  let body: PredictJson;
+  if (verb === 'rawPredict') {
+    const type = String(req.headers['content-type'] ?? '');
+    if (!/^application\/json\b/i.test(type)) {
+      return jsonResponse(400, { error: `Unsupported Content-Type "${type}": the TensorFlow model server takes application/json.` });
+    }
+    const raw = req.raw();
+    let parsed: unknown;
+    try {
+      parsed = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
+    } catch (err) {
+      return jsonResponse(400, { error: `JSON Parse error: ${(err as Error).message}` });
+    }
+    if (!isJsonObject(parsed)) return jsonResponse(400, { error: 'JSON Parse error: The document root must be an object' });
+    body = parsed;
+  } else {
+    const parsed = await req.json();
+    if (!isJsonObject(parsed)) invalid('Invalid JSON payload received. Expected an object.');
+    const unknown = Object.keys(parsed).filter((k) => !PREDICT_FIELDS[verb]!.includes(k));
+    if (unknown.length) {
+      const msg = `Invalid JSON payload received. Unknown name "${unknown[0]}": Cannot find field.`;
+      rpcFail('INVALID_ARGUMENT', msg, [badRequest([{ field: unknown[0]!, description: msg }])]);
+    }
+    if (!Array.isArray(parsed.instances) || parsed.instances.length === 0) {
+      fieldErrors([{ field: 'instances', description: 'Required field is not set or empty.' }]);
+    }
+    body = parsed;
+  }
+  const deployed = e.deployedModels ?? [];
+  if (deployed.length === 0) rpcFail('FAILED_PRECONDITION', `Endpoint \`${endpointName}\` does not have any deployed models.`);
+  let dm: DeployedModelSeed | undefined;
+  if (verb === 'explain' && typeof body.deployedModelId === 'string' && body.deployedModelId) {
+    dm = deployed.find((d) => d.id === body.deployedModelId);
+    if (!dm) rpcFail('NOT_FOUND', `DeployedModel \`${body.deployedModelId as string}\` not found in Endpoint \`${endpointName}\`.`);
+  } else {
+    dm = pickByTraffic(ctx, deployed, e.trafficSplit);
+  }
+  if (!dm) rpcFail('FAILED_PRECONDITION', `Endpoint \`${endpointName}\` does not have any deployed models.`);
+  if (verb === 'explain' && dm.disableExplanations) {
+    rpcFail('FAILED_PRECONDITION', `Explanations are disabled for DeployedModel \`${dm.id}\` of Endpoint \`${endpointName}\`.`);
+  }
+  const model = w.loc.models!.find((m) => m.id === dm.model);
+  const version = model?.versions.find((v) => v.versionId === (dm.modelVersionId ?? defaultVersion(model).versionId));
+  const dir = version?.artifactUri ? await gcsFolder(ctx.state, version.artifactUri) : undefined;
+  if (!model || !version || !dir) rpcFail('INTERNAL', `The model of DeployedModel \`${dm.id}\` has no artifact the emulator can read.`);
+  const headers = { 'x-vertex-ai-endpoint-id': id, 'x-vertex-ai-deployed-model-id': dm.id };
+  if (!ctx.predictor) {
+    const res = noPredictor(`${endpointName}:${verb}`);
+    return { ...res, headers: { ...res.headers, ...headers } };
+  }
+  const { deployedModelId: _d, explanationSpecOverride: _x, ...forModel } = body;
+  const run = await runModel(ctx.predictor, verb === 'explain' ? 'explain' : 'predict', dir, forModel, 'predict', verb === 'rawPredict' ? undefined : 'serving_default');
+  if (isRefusal(run)) {
+    const status = run.status;
+    if (verb === 'rawPredict') return jsonResponse(status, { error: run.refused }, headers);
+    const wrapped = JSON.stringify({ error: run.refused }, null, 4);
+    return rpcError(status === 400 ? 'FAILED_PRECONDITION' : 'INTERNAL', wrapped, undefined, headers);
+  }
+  const out = run.answer;
+  if (verb === 'rawPredict') return jsonResponse(200, out, headers);
+  const served = {
+    deployedModelId: dm.id,
+    model: modelName(w, model.id),
+    modelDisplayName: model.displayName,
+    modelVersionId: version.versionId,
+  };
+  if (verb === 'explain') return jsonResponse(200, { explanations: out.explanations ?? [], deployedModelId: dm.id, ...(out.predictions !== undefined ? { predictions: out.predictions } : {}) }, headers);
+  return jsonResponse(200, { predictions: out.predictions ?? out.outputs ?? [], ...served }, headers);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -116,7 +116,7 @@ describe('emulator: Vertex AI endpoints', () => {
     assert.match(missing.body.error.message, /endpoints\/42/);
   });
 
-  it(':predict and :explain are not served yet (501 UNIMPLEMENTED); unknown paths get the HTML 404 of Google\'s front end', async () => {
+  it(':predict without a predictor (local runner) is 501 UNIMPLEMENTED; unknown paths get the HTML 404 of Google\'s front end', async () => {
     const r = await call(`/v1/${P}/endpoints/2281564539145093120:predict`, { method: 'POST', body: '{"instances":[1.0]}' });
     assertRpcError(r, 501, 'UNIMPLEMENTED');
     assertRpcError(await call(`/v1/${P}/endpoints/1:explain`, { method: 'POST', body: '{}' }), 404, 'NOT_FOUND');
@@ -562,8 +562,9 @@ describe('emulator: TF Serving', () => {
     assert.deepEqual(await get('/v1/models/nope/metadata'), { status: 404, body: { error: 'Servable not found for request: Latest(nope)' } });
     assert.equal((await get('/v1/models/half_plus_two/extra')).status, 400);
     const predict = await get('/v1/models/half_plus_two:predict', { method: 'POST', body: '{"instances":[1.0]}' });
-    assert.equal(predict.status, 501);
-    assert.match(predict.body.error, /does not answer :predict yet/);
+    assert.equal(predict.status, 501, 'no predictor: the emulator says so instead of making up numbers');
+    assert.equal(predict.body.error.status, 'UNIMPLEMENTED');
+    assert.match(predict.body.error.message, /started without a local runner/);
     // A second server under a prefix, with a version that failed to load.
     const broken = await get('/tfs-broken/v1/models/half_plus_two');
     assert.deepEqual(broken.body.model_version_status[0], { version: '123', state: 'END', status: { error_code: 'UNKNOWN', error_message: 'Failed to load servable: out of memory (emulated)' } });

@@ -67,7 +67,7 @@ export class AiPlatformClient {
 
   async #prediction(name: string, verb: 'predict' | 'explain', body: PredictBody, opts: AiPlatformPredictOptions): Promise<PredictCall> {
     const parts = name.split('/');
-    if (parts.length === 4) parseResourceName(name, 'project', ['models'], 'AI Platform model');
+    if (parts.length === 4) parseResourceName(name, 'project', ['models'], 'AI Platform model or version');
     else parseResourceName(name, 'project', ['models', 'versions'], 'AI Platform model or version');
     const { signatureName, ...call } = opts;
     let text = typeof body === 'string' ? body : JSON.stringify(body);
