@@ -8,7 +8,8 @@ export type ErrorKind =
   | 'model-not-found' // a path does not hold a model ServeLens can read
   | 'usage' // a caller (CLI, command) passed arguments that do not fit
   | 'io' // a file system operation failed
-  | 'cloud'; // a Google Cloud / TF Serving call or sign-in failed (src/core/cloud/errors.ts: `reason` says how)
+  | 'cloud' // a Google Cloud / TF Serving call or sign-in failed (src/core/cloud/errors.ts: `reason` says how)
+  | 'runner'; // the local runner refused or failed a run (src/core/runner/errors.ts: `reason` says how)
 
 export abstract class ServeLensError extends Error {
   abstract readonly kind: ErrorKind;
