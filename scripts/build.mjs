@@ -2,11 +2,12 @@
 // Builds ServeLens with esbuild.
 //   dist/extension.js   the extension host bundle (Node, CommonJS, `vscode` external)
 //   dist/cli.js         the `servelens` command line (Node, CommonJS, with a shebang)
+//   dist/runnerWorker.js the local runner's engine worker (worker_threads), with the tfjs wasm binaries beside it
 //   dist/webview/*.js   one browser bundle per webview entry in webview/*/main.ts
 //   out/**              src, test and bench transpiled file by file (for node:test, mocha, bench)
 // Flags: --production (minified, no source maps), --watch, --only=bundles|out
 import * as esbuild from 'esbuild';
-import { readdirSync, readFileSync, statSync, existsSync, rmSync, chmodSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, existsSync, rmSync, chmodSync, copyFileSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -62,6 +63,14 @@ if (only !== 'out') {
       target: 'node20',
       banner: { js: '#!/usr/bin/env node' },
     },
+    {
+      ...common,
+      entryPoints: [join(root, 'src/core/runner/worker.ts')],
+      outfile: join(root, 'dist/runnerWorker.js'),
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+    },
   );
   if (webviewEntries.length) {
     configs.push({
@@ -90,17 +99,27 @@ if (only !== 'bundles') {
   });
 }
 
+// The local runner's TensorFlow.js wasm backend loads its .wasm files at run time from beside the
+// bundle (src/core/runner/tfjs.ts looks there first); the packaged extension has no node_modules.
+function copyRunnerWasm() {
+  const from = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  for (const f of ['tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm.wasm']) copyFileSync(join(from, f), join(root, 'dist', f));
+}
+
 if (!watch && only !== 'out') rmSync(join(root, 'dist'), { recursive: true, force: true });
 if (watch) {
   for (const c of configs) {
     const ctx = await esbuild.context(c);
     await ctx.watch();
   }
+  if (only !== 'out') copyRunnerWasm();
   console.log('[watch] esbuild is watching src/, webview/, test/ and bench/');
 } else {
   const t0 = Date.now();
   await Promise.all(configs.map((c) => esbuild.build(c)));
   if (existsSync(join(root, 'dist/cli.js'))) chmodSync(join(root, 'dist/cli.js'), 0o755);
+  if (only !== 'out') copyRunnerWasm();
   console.log(`[build] ${production ? 'production' : 'development'} build in ${Date.now() - t0} ms` +
     (webviewEntries.length ? ` (webviews: ${webviewEntries.map((e) => relative(root, e.in)).join(', ')})` : ''));
 }
