@@ -2,7 +2,8 @@
 // Builds ServeLens with esbuild.
 //   dist/extension.js   the extension host bundle (Node, CommonJS, `vscode` external)
 //   dist/cli.js         the `servelens` command line (Node, CommonJS, with a shebang)
-//   dist/runnerWorker.js the local runner's engine worker (worker_threads), with the tfjs wasm binaries beside it
+//   dist/runnerWorker.js the local runner's engine worker (worker_threads), with the tfjs wasm binaries
+//                        and dist/tfjs-gradients.js (tfjs-core's gradients, for integrated gradients) beside it
 //   dist/webview/*.js   one browser bundle per webview entry in webview/*/main.ts
 //   out/**              src, test and bench transpiled file by file (for node:test, mocha, bench)
 // Flags: --production (minified, no source maps), --watch, --only=bundles|out
@@ -65,6 +66,14 @@ if (only !== 'out') {
     },
     {
       ...common,
+      entryPoints: [join(root, 'node_modules/@tensorflow/tfjs-core/dist/register_all_gradients.js')],
+      outfile: join(root, 'dist/tfjs-gradients.js'),
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+    },
+    {
+      ...common,
       entryPoints: [join(root, 'src/core/runner/worker.ts')],
       outfile: join(root, 'dist/runnerWorker.js'),
       platform: 'node',
@@ -95,6 +104,17 @@ if (only !== 'bundles') {
     format: 'cjs',
     target: 'node20',
     sourcemap: 'inline',
+    logLevel: 'warning',
+  });
+  // TensorFlow.js's node build registers no gradients; its ES module sources do. Bundled once
+  // beside the runner so integrated gradients can load them (src/core/runner/tfjs.ts).
+  configs.push({
+    entryPoints: [join(root, 'node_modules/@tensorflow/tfjs-core/dist/register_all_gradients.js')],
+    outfile: join(root, 'out/src/core/runner/tfjs-gradients.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
     logLevel: 'warning',
   });
 }

@@ -2,6 +2,7 @@ import type { ParseArgsConfig } from 'node:util';
 import type { CliIo } from './io';
 import { runInspect, runLint } from './inspect';
 import { runValidate, VALIDATE_HELP } from './validate';
+import { BATCH_HELP, BATCH_OPTIONS, EXPLAIN_HELP, EXPLAIN_OPTIONS, PREDICT_HELP, PREDICT_OPTIONS, runBatchCommand, runExplain, runPredict, runServe, SERVE_HELP, SERVE_OPTIONS } from './runner';
 import { CLOUD_HELP, CLOUD_OPTIONS, runEndpointsList, runJobsList, runModelsList, runVersionsList } from './cloud';
 
 export type CliValues = Record<string, string | boolean | undefined>;
@@ -18,8 +19,6 @@ export interface CliCommand {
   unavailable?: string;
   run?: (values: CliValues, positionals: string[], io: CliIo) => Promise<number>;
 }
-
-const later = (what: string) => ({ available: false as const, unavailable: what });
 
 /** The sub-command structure of DESIGN.md. Commands are filled in as their features land. */
 export function commandTable(): CliCommand[] {
@@ -67,10 +66,10 @@ export function commandTable(): CliCommand[] {
       available: true,
       run: runValidate,
     },
-    { name: 'predict', synopsis: 'predict <request> (--model M | --endpoint E | --version V | --tf-serving URL)', summary: 'run a prediction locally or in the cloud', ...later('arrives with the local runner') },
-    { name: 'explain', synopsis: 'explain <request> --model <model>', summary: 'feature attributions, computed locally', ...later('arrives with the local runner') },
-    { name: 'batch', synopsis: 'batch <instances.jsonl> --model <model> --out <predictions.jsonl>', summary: 'batch prediction over JSON Lines, locally', ...later('arrives with the local runner') },
-    { name: 'serve', synopsis: 'serve --model <model> [--name NAME] [--port N]', summary: 'TF Serving REST + Vertex-style :predict on 127.0.0.1', ...later('arrives with the local runner') },
+    { name: 'predict', synopsis: 'predict <request> (--model M | --endpoint E | --version V | --tf-serving URL) [--signature NAME] [--format vertex|tfserving] [--json]', summary: 'run a prediction locally or in the cloud', help: PREDICT_HELP, options: PREDICT_OPTIONS, available: true, run: runPredict },
+    { name: 'explain', synopsis: 'explain <request> --model <model> [--method sampled-shapley|integrated-gradients] [--path-count N] [--step-count N]', summary: 'feature attributions, computed locally', help: EXPLAIN_HELP, options: EXPLAIN_OPTIONS, available: true, run: runExplain },
+    { name: 'batch', synopsis: 'batch <instances.jsonl> --model <model> --out <predictions.jsonl>', summary: 'batch prediction over JSON Lines, locally', help: BATCH_HELP, options: BATCH_OPTIONS, available: true, run: runBatchCommand },
+    { name: 'serve', synopsis: 'serve --model <model> [--name NAME] [--port N]', summary: 'TF Serving REST + Vertex-style :predict on 127.0.0.1', help: SERVE_HELP, options: SERVE_OPTIONS, available: true, run: (v, p, io) => runServe(v, p, io) },
     { name: 'endpoints list', synopsis: 'endpoints list --project P --region R[,R2|all] [--api-endpoint URL]', summary: 'Vertex AI endpoints and deployed models', help: CLOUD_HELP.endpoints, options: CLOUD_OPTIONS.endpoints, available: true, run: runEndpointsList },
     { name: 'models list', synopsis: 'models list --project P --region R[,R2|all] | --legacy [--api-endpoint URL]', summary: 'Vertex AI (or AI Platform) models', help: CLOUD_HELP.models, options: CLOUD_OPTIONS.models, available: true, run: runModelsList },
     { name: 'versions list', synopsis: 'versions list --project P --model M (--region R | --legacy) [--api-endpoint URL]', summary: 'model versions (Vertex AI or AI Platform)', help: CLOUD_HELP.versions, options: CLOUD_OPTIONS.versions, available: true, run: runVersionsList },

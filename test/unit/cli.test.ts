@@ -34,17 +34,17 @@ describe('servelens CLI', () => {
     assert.equal(r.out.trim(), pkg.version);
   });
 
-  it('unknown commands, unknown options and commands not built yet exit 2 with a clear message and no output', async () => {
+  it('unknown commands, unknown options and missing targets exit 2 with a clear message and no output', async () => {
     const unknown = await run('frobnicate');
     assert.equal(unknown.code, 2);
     assert.match(unknown.err, /unknown command 'frobnicate'/);
     const badOpt = await run('inspect', savedModel('times_two_int'), '--colour');
     assert.equal(badOpt.code, 2);
     assert.match(badOpt.err, /--colour/);
-    const later = await run('serve', '--model', savedModel('times_two_int'));
-    assert.equal(later.code, 2);
-    assert.equal(later.out, '');
-    assert.match(later.err, /'serve' is not available/);
+    const noTarget = await run('serve');
+    assert.equal(noTarget.code, 2);
+    assert.equal(noTarget.out, '');
+    assert.match(noTarget.err, /serve needs --model/);
     const twoModels = await run('inspect', 'a', 'b');
     assert.equal(twoModels.code, 2);
   });

@@ -13,6 +13,7 @@ import { cancelled, invalidRequest, RunnerError } from './errors';
 import type { Engine } from './engine';
 import { parseBody, rowFeeds, rowPredictions, servingOutputs, validateOrThrow } from './predict';
 import { sizeOf, type HostTensor } from './tensors';
+import { ensureGradients } from './tfjs';
 import { float32Json } from './values';
 
 export type ExplainMethod = 'sampled-shapley' | 'integrated-gradients';
@@ -220,6 +221,7 @@ async function integratedGradients(engine: Engine, sig: Signature, out: TensorSp
   const unavailable = (why: string) => new RunnerError('not-available', `Integrated gradients is not available for signature "${sig.name}": ${why}.`, 'Use sampled Shapley (--method sampled-shapley), which needs no gradients.', { signature: sig.name });
   if (notFloat.length) throw unavailable(`input${notFloat.length > 1 ? 's' : ''} ${notFloat.map((s) => `"${s.alias}" (${x[s.alias]!.dtype})`).join(', ')} cannot be differentiated`);
   const { tf } = await engine.runtime();
+  if (!ensureGradients()) throw unavailable('the TensorFlow.js gradient functions (tfjs-gradients.js) are not installed beside the runner');
   const c = await engine.compiled(sig);
   const outName = c.fetches.get(out.tensor)!;
   const fx = await outputAt(engine, sig, out, x);

@@ -161,7 +161,7 @@ export async function predictWithEngine(engine: Engine, request: string | object
   const hasInputs = 'inputs' in body;
   const hasExamples = 'examples' in body;
   if (format === 'vertex' && !hasInstances) throw invalidRequest('Vertex AI takes {"instances": [...]} (optionally "parameters"); "inputs" and "examples" are TF Serving formats.', 'Send the instances in the row format, or use --format tfserving.');
-  const method: Method = opts.method ?? (hasExamples ? 'classify' : 'predict');
+  const method: Method = opts.method ?? 'predict';
   if (method !== 'predict' && !hasExamples) throw invalidRequest(`:${method} takes {"examples": [...]} (and optionally "context"), as TF Serving does.`);
   if (method === 'predict' && hasExamples && opts.method === 'predict') throw invalidRequest(':predict takes "instances" or "inputs"; send "examples" to :classify or :regress.');
   if (!opts.validated && (hasInstances || hasInputs)) validateOrThrow(text, engine, opts.signature, format);
@@ -178,7 +178,7 @@ export async function predictWithEngine(engine: Engine, request: string | object
     const res = await engine.run(sig, { [spec.alias]: { dtype: 'string', shape: [serialized.length], values: serialized } }, { inputSpecs: [spec], outputs: servingOutputs(sig) });
     checkAbort(opts.signal);
     const ms = performance.now() - t0;
-    const effective = method === 'predict' ? (sig.method.endsWith('regress') ? 'regress' : 'classify') : method;
+    const effective = method === 'predict' ? examplesMethod(sig) : method;
     return { body: { results: effective === 'classify' ? classifyResults(sig, res.outputs, serialized.length) : regressResults(sig, res.outputs, serialized.length) }, signature: sig.name, backend: res.backend, ms };
   }
   if (hasInstances) {
@@ -200,6 +200,13 @@ export async function predictWithEngine(engine: Engine, request: string | object
     return { body: { outputs }, signature: sig.name, backend: res.backend, ms: performance.now() - t0 };
   }
   throw invalidRequest('The request body has none of "instances", "inputs" or "examples".');
+}
+
+/** What "examples" sent without a verb (CLI predict) mean for a signature: its method, else its outputs. */
+function examplesMethod(sig: Signature): 'classify' | 'regress' {
+  if (sig.method.endsWith('/classify')) return 'classify';
+  if (sig.method.endsWith('/regress')) return 'regress';
+  return sig.outputs.some((o) => o.alias === 'scores' || o.alias === 'classes') ? 'classify' : 'regress';
 }
 
 function perExample(t: HostTensor, n: number, alias: string): number {

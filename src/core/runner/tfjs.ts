@@ -8,6 +8,7 @@
  * them for the packaged extension) and then in the installed @tensorflow/tfjs-backend-wasm package.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 export type Tf = typeof import('@tensorflow/tfjs-core');
@@ -74,4 +75,20 @@ export function loadTf(prefer: BackendName = 'wasm'): Promise<TfRuntime> {
     return { tf, converter, backend: 'cpu' as const, ...(fallbackReason ? { fallbackReason } : {}) };
   })();
   return loading;
+}
+
+let gradients = false;
+
+/**
+ * Registers TensorFlow.js's gradient functions (needed by tf.grads, i.e. integrated gradients).
+ * The node build of tfjs-core ships none; scripts/build.mjs bundles tfjs-core's own
+ * register_all_gradients beside the runner. They register into tfjs's global registry.
+ */
+export function ensureGradients(): boolean {
+  if (gradients) return true;
+  const file = [join(__dirname, 'tfjs-gradients.js'), join(__dirname, '..', 'tfjs-gradients.js')].find((f) => existsSync(f));
+  if (!file) return false;
+  createRequire(__filename)(file);
+  gradients = true;
+  return true;
 }
