@@ -9,7 +9,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { AiPlatformClient } from '../../src/core/cloud/aiplatform';
 import { FixedTokenSource } from '../../src/core/cloud/auth';
 import { CloudApiError, isCloudError, type CloudErrorReason } from '../../src/core/cloud/errors';
-import { HttpClient, type HttpClientOptions } from '../../src/core/cloud/http';
+import { HttpClient, type HttpClientOptions, type Transport, type TransportRequest } from '../../src/core/cloud/http';
 import { TfServingClient, verbForMethod } from '../../src/core/cloud/tfserving';
 import { VertexClient } from '../../src/core/cloud/vertex';
 import { startEmulator, type Emulator } from '../emulator/server';
@@ -319,6 +319,46 @@ describe('TF Serving predict / classify / regress', () => {
     const e = await fails(client.predict('half_plus_two', { instances: [1.0] }), 'invalid-argument');
     assert.ok(!e.message.includes('s3cret-passw0rd'));
     assert.equal(requests(/:predict$/)[0]!.authorization, true);
+  });
+});
+
+describe('HttpClient: retryStatuses of a POST that is not idempotent (substituted transport)', () => {
+  function scripted(answers: (number | 'reset')[]): { transport: Transport; sent: TransportRequest[] } {
+    const sent: TransportRequest[] = [];
+    const transport: Transport = {
+      async send(req) {
+        sent.push(req);
+        const a = answers[Math.min(sent.length - 1, answers.length - 1)]!;
+        if (a === 'reset') throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+        const body = a === 200 ? '{"ok":true}' : '{"error":{"code":503,"message":"busy","status":"UNAVAILABLE"}}';
+        return { status: a, headers: new Headers({ 'content-type': 'application/json' }), body: (async function* () { yield Buffer.from(body); })() };
+      },
+    };
+    return { transport, sent };
+  }
+  const spec = { method: 'POST' as const, url: 'https://example.test/v1/x:predict', service: 'vertex' as const, body: new Uint8Array([123, 125]), headers: { 'content-type': 'application/json' } };
+
+  it('without retryStatuses a 503 is final; with [503] it is sent again; the raw body goes byte for byte', async () => {
+    const a = scripted([503, 200]);
+    await assert.rejects(new HttpClient({ transport: a.transport, retry: { initialDelayMs: 1 } }).json(spec), CloudApiError);
+    assert.equal(a.sent.length, 1);
+    const b = scripted([503, 200]);
+    const attempts: number[] = [];
+    const got = await new HttpClient({ transport: b.transport, retry: { initialDelayMs: 1 } }).request({ ...spec, retryStatuses: [503] }, async (res) => {
+      attempts.push(res.attempts);
+      return res.status;
+    });
+    assert.equal(got, 200);
+    assert.deepEqual(attempts, [2]);
+    assert.equal(b.sent.length, 2);
+    assert.deepEqual([...(b.sent[1]!.body as Uint8Array)], [123, 125]);
+    assert.equal(b.sent[1]!.headers['content-type'], 'application/json');
+  });
+
+  it('a reset is not retried even with retryStatuses', async () => {
+    const c = scripted(['reset', 200]);
+    await assert.rejects(new HttpClient({ transport: c.transport, retry: { initialDelayMs: 1 } }).json({ ...spec, retryStatuses: [429, 503] }), (e) => isCloudError(e, 'network'));
+    assert.equal(c.sent.length, 1);
   });
 });
 
