@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import type { CloudApi } from './vscode/cloud/registerCloudViews';
+import { registerCloudViews } from './vscode/cloud/registerCloudViews';
 import { registerCommands } from './vscode/commands';
 import { Commands, LOG_CHANNEL_NAME } from './vscode/constants';
 import type { InspectorApi } from './vscode/inspector/registerInspector';
@@ -16,6 +18,8 @@ export interface ServeLensApi {
   readonly models: ModelsApi;
   /** What every open SavedModel inspector rendered. */
   readonly inspector: InspectorApi;
+  /** The deployment trees and the cloud session behind them. */
+  readonly cloud: CloudApi;
 }
 
 export function activate(context: vscode.ExtensionContext): ServeLensApi {
@@ -32,8 +36,9 @@ export function activate(context: vscode.ExtensionContext): ServeLensApi {
   const modelsApi = registerModelsView(context, logger, models);
   const inspectorApi = registerInspector(context, logger, models);
   registerRequestFiles(context, logger);
+  const cloudApi = registerCloudViews(context, logger);
 
-  return { logChannelName: LOG_CHANNEL_NAME, models: modelsApi, inspector: inspectorApi };
+  return { logChannelName: LOG_CHANNEL_NAME, models: modelsApi, inspector: inspectorApi, cloud: cloudApi };
 }
 
 export function deactivate(): void {

@@ -11,12 +11,24 @@ export const Commands = {
   requestNewFromSignature: 'servelens.request.newFromSignature',
   requestBindTarget: 'servelens.request.bindTarget',
   requestValidate: 'servelens.request.validate',
+  cloudRefresh: 'servelens.cloud.refresh',
+  cloudRetry: 'servelens.cloud.retry',
+  cloudLoadMore: 'servelens.cloud.loadMore',
+  cloudCopyName: 'servelens.cloud.copyResourceName',
+  cloudOpenConsole: 'servelens.cloud.openInConsole',
+  cloudNewRequest: 'servelens.cloud.newRequest',
+  cloudBindRequest: 'servelens.cloud.bindRequest',
+  cloudSelectProject: 'servelens.cloud.selectProject',
+  cloudSignIn: 'servelens.cloud.signIn',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
 export const Views = {
   container: 'servelens',
   models: 'servelens.models',
+  vertex: 'servelens.vertex',
+  aiPlatform: 'servelens.aiPlatform',
+  tfServing: 'servelens.tfServing',
 } as const;
 
 export const CustomEditors = {
@@ -27,6 +39,8 @@ export const CustomEditors = {
 export const ContextKeys = {
   /** Set once the Models tree has finished its first scan of the workspace. */
   modelsScanned: 'servelens.models.scanned',
+  /** True while the cloud views found no credentials (their welcome view shows sign-in guidance). */
+  cloudSignedOut: 'servelens.cloud.signedOut',
 } as const;
 
 export const Settings = {

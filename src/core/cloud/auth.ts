@@ -206,6 +206,10 @@ export class AdcSource implements CredentialSource {
         const { GoogleAuth: Ctor } = require('google-auth-library') as typeof import('google-auth-library');
         const opts: ConstructorParameters<typeof Ctor>[0] = { scopes: this.#opts.scopes ?? [CLOUD_PLATFORM_SCOPE] };
         if (this.#opts.keyFile) opts.keyFilename = this.#opts.keyFile;
+        // gcp-metadata remembers for the whole process whether a metadata server answered; a new
+        // source (a refresh, a changed setting or GCE_METADATA_HOST) must look again, not inherit it.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        (require('gcp-metadata') as typeof import('gcp-metadata')).resetIsAvailableCache();
         this.#auth = new Ctor(opts);
       }
       this.#auth.useJWTAccessWithScope = true;
