@@ -242,6 +242,29 @@ export class Engine {
     return { nodes: c.topology, weightShapes: c.weightShapes, ops: c.ops };
   }
 
+  /**
+   * The shapes of graph tensors ("node:0" names of the compiled graph) for these feeds: benchmarks
+   * count FLOPs from the output shapes of conv and matmul nodes.
+   */
+  async probeShapes(sig: Signature, feeds: Record<string, HostTensor>, tensors: string[]): Promise<number[][]> {
+    const c = await this.compile(sig, sig.inputs, sig.outputs);
+    const { tf } = await this.runtime();
+    const named: Record<string, import('@tensorflow/tfjs-core').Tensor> = {};
+    for (const i of sig.inputs) {
+      const t = feeds[i.alias]!;
+      named[c.feeds.get(i.tensor)!] = tf.tensor(t.values as never, t.shape, t.dtype);
+    }
+    try {
+      const res = await c.model.executeAsync(named, tensors);
+      const list = Array.isArray(res) ? res : [res];
+      const shapes = list.map((t) => t.shape.slice());
+      tf.dispose(list);
+      return shapes;
+    } finally {
+      tf.dispose(Object.values(named));
+    }
+  }
+
   /** Frees the compiled graphs. */
   async dispose(): Promise<void> {
     for (const c of this.cache.values()) (await c.catch(() => undefined))?.model.dispose();
