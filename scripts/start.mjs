@@ -56,6 +56,16 @@ async function startServices() {
       ...testEnvironment(),
       SERVELENS_API_ENDPOINT: emulator.url,
       GCE_METADATA_HOST: `127.0.0.1:${emulator.port}`,
+      // Ask only the emulator's metadata server (testEnvironment() turns detection off).
+      METADATA_SERVER_DETECTION: 'ping-only',
+      // The TF Serving view lists the emulator's TF Serving models (the setting, when set, wins).
+      SERVELENS_TF_SERVING_SERVERS: JSON.stringify(
+        (state.tfServing ?? []).map((s) => ({
+          name: `emulator${s.prefix || ''}`,
+          url: `${emulator.url}${s.prefix || ''}`,
+          models: s.models.map((m) => m.name),
+        })),
+      ),
     },
     stop: () => emulator.close(),
   };

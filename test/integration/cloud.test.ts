@@ -65,6 +65,8 @@ describe('Cloud views (Vertex AI, AI Platform, TF Serving) against the emulator'
     const env: Record<string, string> = {
       SERVELENS_API_ENDPOINT: emu.url,
       GCE_METADATA_HOST: `127.0.0.1:${emu.port}`,
+      // The runner turns metadata-server detection off; here it pings the emulator only.
+      METADATA_SERVER_DETECTION: 'ping-only',
       SERVELENS_TF_SERVING_SERVERS: JSON.stringify([
         { name: 'emulated TF Serving', url: emu.url, models: ['half_plus_two', 'half_plus_two_2_versions'] },
         { name: 'broken', url: `${emu.url}/tfs-broken`, models: ['half_plus_two'] },

@@ -21,6 +21,10 @@ export function secondsFromEnv(name, fallback) {
 /** Environment the extension host needs in tests (it inherits code-server's environment). */
 export function testEnvironment() {
   return {
+    // Application Default Credentials must never look for the metadata server at 169.254.169.254:
+    // tests reach 127.0.0.1 only. Suites that sign in through the emulator's metadata server set
+    // GCE_METADATA_HOST and METADATA_SERVER_DETECTION=ping-only themselves.
+    METADATA_SERVER_DETECTION: 'none',
     SERVELENS_FIXTURES: process.env.SERVELENS_FIXTURES
       ? resolve(process.env.SERVELENS_FIXTURES)
       : resolve(repoRoot, '..', 'shared', 'fixtures'),
