@@ -49,8 +49,11 @@ async function startServices() {
   state.auth = { ...state.auth, required: false };
   const emuArg = args.indexOf('--emulator-port');
   const emulatorPort = Number(emuArg >= 0 ? args[emuArg + 1] : process.env.SERVELENS_EMULATOR_PORT ?? 0) || 0;
-  const emulator = await startEmulator({ port: emulatorPort, state, fixturesDir });
-  console.log(`ServeLens emulator listening on ${emulator.url}`);
+  // Its prediction routes run the fixture models with the local runner (TensorFlow.js workers).
+  const { createLocalPredictor } = require(join(root, 'out', 'src', 'core', 'runner', 'index.js'));
+  const predictor = createLocalPredictor();
+  const emulator = await startEmulator({ port: emulatorPort, state, fixturesDir, predictor });
+  console.log(`ServeLens emulator listening on ${emulator.url} (predictions run on the local runner)`);
   return {
     env: {
       ...testEnvironment(),
@@ -67,7 +70,7 @@ async function startServices() {
         })),
       ),
     },
-    stop: () => emulator.close(),
+    stop: () => emulator.close().then(() => predictor.close()),
   };
 }
 

@@ -4,6 +4,28 @@ import { runInspect, runLint } from './inspect';
 import { runValidate, VALIDATE_HELP } from './validate';
 import { BATCH_HELP, BATCH_OPTIONS, EXPLAIN_HELP, EXPLAIN_OPTIONS, PREDICT_HELP, PREDICT_OPTIONS, runBatchCommand, runExplain, runPredict, runServe, SERVE_HELP, SERVE_OPTIONS } from './runner';
 import { CLOUD_HELP, CLOUD_OPTIONS, runEndpointsList, runJobsList, runModelsList, runVersionsList } from './cloud';
+import { CLOUD_PREDICT_HELP, CLOUD_PREDICT_OPTIONS, runCloudExplain, runCloudPredict } from './cloudPredict';
+import { UsageError } from '../core/errors';
+
+/** The cloud target a predict/explain names (--endpoint, --version, --tf-serving), if any. */
+function cloudTargetFlags(values: CliValues): string[] {
+  return (['endpoint', 'version', 'tf-serving'] as const).filter((k) => values[k] !== undefined).map((k) => `--${k}`);
+}
+
+/** Local (--model) or cloud (--endpoint | --version | --tf-serving): exactly one target. */
+function localOrCloud(
+  local: NonNullable<CliCommand['run']>,
+  cloud: NonNullable<CliCommand['run']>,
+): NonNullable<CliCommand['run']> {
+  return (values, positionals, io) => {
+    const flags = cloudTargetFlags(values);
+    if (flags.length > 1 || (flags.length === 1 && values.model !== undefined)) {
+      const all = values.model !== undefined ? ['--model', ...flags] : flags;
+      throw new UsageError(`give one target, not ${all.join(' and ')}: --model runs locally, --endpoint, --version or --tf-serving sends to the cloud`);
+    }
+    return flags.length === 1 ? cloud(values, positionals, io) : local(values, positionals, io);
+  };
+}
 
 export type CliValues = Record<string, string | boolean | undefined>;
 
@@ -66,8 +88,24 @@ export function commandTable(): CliCommand[] {
       available: true,
       run: runValidate,
     },
-    { name: 'predict', synopsis: 'predict <request> (--model M | --endpoint E | --version V | --tf-serving URL) [--signature NAME] [--format vertex|tfserving] [--json]', summary: 'run a prediction locally or in the cloud', help: PREDICT_HELP, options: PREDICT_OPTIONS, available: true, run: runPredict },
-    { name: 'explain', synopsis: 'explain <request> --model <model> [--method sampled-shapley|integrated-gradients] [--path-count N] [--step-count N]', summary: 'feature attributions, computed locally', help: EXPLAIN_HELP, options: EXPLAIN_OPTIONS, available: true, run: runExplain },
+    {
+      name: 'predict',
+      synopsis: 'predict <request> (--model M | --endpoint E | --version V | --tf-serving URL) [--signature NAME] [--format vertex|tfserving] [--json]',
+      summary: 'run a prediction locally or in the cloud',
+      help: `${PREDICT_HELP}\n\nIn the cloud (the request is not validated first; a failure is explained against the signature):\n${CLOUD_PREDICT_HELP.predict}`,
+      options: { ...PREDICT_OPTIONS, ...CLOUD_PREDICT_OPTIONS },
+      available: true,
+      run: localOrCloud(runPredict, runCloudPredict),
+    },
+    {
+      name: 'explain',
+      synopsis: 'explain <request> (--model M [--method sampled-shapley|integrated-gradients] | --endpoint E [--deployed-model ID] | --version V) [--json]',
+      summary: 'feature attributions, locally or in the cloud',
+      help: `${EXPLAIN_HELP}\n\nIn the cloud:\n${CLOUD_PREDICT_HELP.explain}`,
+      options: { ...EXPLAIN_OPTIONS, ...CLOUD_PREDICT_OPTIONS },
+      available: true,
+      run: localOrCloud(runExplain, runCloudExplain),
+    },
     { name: 'batch', synopsis: 'batch <instances.jsonl> --model <model> --out <predictions.jsonl>', summary: 'batch prediction over JSON Lines, locally', help: BATCH_HELP, options: BATCH_OPTIONS, available: true, run: runBatchCommand },
     { name: 'serve', synopsis: 'serve --model <model> [--name NAME] [--port N]', summary: 'TF Serving REST + Vertex-style :predict on 127.0.0.1', help: SERVE_HELP, options: SERVE_OPTIONS, available: true, run: (v, p, io) => runServe(v, p, io) },
     { name: 'endpoints list', synopsis: 'endpoints list --project P --region R[,R2|all] [--api-endpoint URL]', summary: 'Vertex AI endpoints and deployed models', help: CLOUD_HELP.endpoints, options: CLOUD_OPTIONS.endpoints, available: true, run: runEndpointsList },

@@ -1,7 +1,11 @@
 /**
- * `node out/test/emulator/main.js [--port N] [--state FILE] [--fixtures DIR]` (or `npm run emulator`):
- * runs the emulator until Ctrl-C and prints `ServeLens emulator listening on http://127.0.0.1:PORT`.
+ * `node out/test/emulator/main.js [--port N] [--state FILE] [--fixtures DIR] [--no-runner]` (or
+ * `npm run emulator`): runs the emulator until Ctrl-C and prints
+ * `ServeLens emulator listening on http://127.0.0.1:PORT`. Its prediction routes (Vertex AI,
+ * AI Platform and TF Serving :predict/:explain/:classify/:regress) run the fixture models with the
+ * local runner (TensorFlow.js, one worker per model); with --no-runner they answer 501.
  */
+import { createLocalPredictor } from '../../src/core/runner';
 import { startEmulator } from './server';
 
 function arg(name: string): string | undefined {
@@ -16,9 +20,10 @@ async function main(): Promise<void> {
     console.error(`--port: expected a port number, got ${portArg}`);
     process.exit(2);
   }
-  const emu = await startEmulator({ port, state: arg('--state'), fixturesDir: arg('--fixtures') });
-  console.log(`ServeLens emulator listening on ${emu.url}`);
-  const stop = () => void emu.close().then(() => process.exit(0));
+  const predictor = process.argv.includes('--no-runner') ? undefined : createLocalPredictor();
+  const emu = await startEmulator({ port, state: arg('--state'), fixturesDir: arg('--fixtures'), ...(predictor ? { predictor } : {}) });
+  console.log(`ServeLens emulator listening on ${emu.url}${predictor ? '' : ' (no local runner: predictions answer 501)'}`);
+  const stop = () => void emu.close().then(() => predictor?.close()).then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }
