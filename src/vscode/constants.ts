@@ -20,6 +20,21 @@ export const Commands = {
   cloudBindRequest: 'servelens.cloud.bindRequest',
   cloudSelectProject: 'servelens.cloud.selectProject',
   cloudSignIn: 'servelens.cloud.signIn',
+  requestPredict: 'servelens.request.predict',
+  requestExplain: 'servelens.request.explain',
+  requestPredictLocally: 'servelens.request.predictLocally',
+  requestPickTarget: 'servelens.request.pickTarget',
+  requestPredictLine: 'servelens.request.predictLine',
+  requestRunBatch: 'servelens.request.runBatch',
+  resultsShowLast: 'servelens.results.showLast',
+  historyOpen: 'servelens.history.open',
+  historyRerun: 'servelens.history.rerun',
+  historyDelete: 'servelens.history.delete',
+  historyClear: 'servelens.history.clear',
+  historyRefresh: 'servelens.history.refresh',
+  modelRunLocally: 'servelens.model.runLocally',
+  localServerStart: 'servelens.localServer.start',
+  localServerStop: 'servelens.localServer.stop',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -29,6 +44,11 @@ export const Views = {
   vertex: 'servelens.vertex',
   aiPlatform: 'servelens.aiPlatform',
   tfServing: 'servelens.tfServing',
+  history: 'servelens.history',
+} as const;
+
+export const WebviewPanels = {
+  results: 'servelens.results',
 } as const;
 
 export const CustomEditors = {
@@ -41,6 +61,10 @@ export const ContextKeys = {
   modelsScanned: 'servelens.models.scanned',
   /** True while the cloud views found no credentials (their welcome view shows sign-in guidance). */
   cloudSignedOut: 'servelens.cloud.signedOut',
+  /** True while the local server (servelens serve in the extension host) runs. */
+  localServerRunning: 'servelens.localServer.running',
+  /** True when the call history holds at least one call. */
+  historyNotEmpty: 'servelens.history.notEmpty',
 } as const;
 
 export const Settings = {
