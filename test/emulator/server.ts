@@ -104,7 +104,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 function familyOf(path: string, state: EmulatorState): Family {
   if (path.startsWith('/__emulator/')) return 'control';
   if (path === '/' || path.startsWith('/computeMetadata')) return 'metadata';
-  if (path.startsWith('/storage/') || path.startsWith('/download/storage/')) return 'storage';
+  if (path.startsWith('/storage/') || path.startsWith('/download/storage/') || path.startsWith('/upload/storage/')) return 'storage';
   if (path.startsWith('/v1/projects/') || path.startsWith('/ui/')) return 'google';
   for (const s of state.tfServing ?? []) {
     const prefix = (s.prefix ?? '').replace(/\/+$/, '');

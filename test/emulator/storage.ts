@@ -1,8 +1,10 @@
 /**
- * Cloud Storage JSON API, read-only, over local folders: a bucket is a set of mounts (object name
- * prefix → folder). Objects list (`prefix`, `delimiter`, `maxResults`, `pageToken`, `startOffset`,
+ * Cloud Storage JSON API over local folders: a bucket is a set of mounts (object name prefix →
+ * folder). Objects list (`prefix`, `delimiter`, `maxResults`, `pageToken`, `startOffset`,
  * `endOffset`), object metadata, media (`alt=media`, also under `/download/storage/v1`) with Range and
  * generation preconditions. Names that would leave a mounted folder (`..`, symlinks out) are 404s.
+ * Simple media uploads (`POST /upload/storage/v1/b/{bucket}/o?uploadType=media&name=...`) are kept in
+ * the state (`BucketState.uploads`), never written to a mounted folder, and forgotten on reset.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, type Stats, type BigIntStats } from 'node:fs';
@@ -11,7 +13,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import { crc32cExtend } from '../../src/core/model/bundle/crc32c';
 import type { EmuContext } from './context';
 import { jsonResponse, paginate, storageError, type EmuRequest, type EmuResponse, EmuHttpError } from './http';
-import type { BucketState, EmulatorState } from './types';
+import type { BucketState, EmulatorState, UploadedObject } from './types';
 
 const SERVICE = 'storage.googleapis.com' as const;
 const MAX_LIST_FILES = 100_000;
@@ -70,6 +72,21 @@ export async function gcsFolder(state: EmulatorState, uri: string): Promise<stri
   } catch {
     return undefined;
   }
+}
+
+let lastGeneration = 0n;
+
+/** A generation for an upload: microseconds since the epoch, strictly increasing. */
+function nextGeneration(): string {
+  const now = BigInt(Date.now()) * 1000n;
+  lastGeneration = now > lastGeneration ? now : lastGeneration + 1n;
+  return String(lastGeneration);
+}
+
+function bufferHashes(data: Buffer): { md5: string; crc32c: string } {
+  const c = Buffer.alloc(4);
+  c.writeUInt32BE(crc32cExtend(0, data) >>> 0);
+  return { md5: createHash('md5').update(data).digest('base64'), crc32c: c.toString('base64') };
 }
 
 const hashCache = new Map<string, { md5: string; crc32c: string }>();
@@ -131,9 +148,75 @@ async function objectJson(origin: string, bucket: string, name: string, file: st
   };
 }
 
+/** The metadata of an uploaded object, in the shape `objectJson` gives a mounted file. */
+function uploadedJson(origin: string, bucket: string, name: string, o: UploadedObject): Record<string, unknown> {
+  const data = Buffer.from(o.data, 'base64');
+  const enc = encodeURIComponent(name);
+  const h = bufferHashes(data);
+  const time = new Date(o.time).toISOString();
+  return {
+    kind: 'storage#object',
+    id: `${bucket}/${name}/${o.generation}`,
+    selfLink: `${origin}/storage/v1/b/${bucket}/o/${enc}`,
+    mediaLink: `${origin}/download/storage/v1/b/${bucket}/o/${enc}?generation=${o.generation}&alt=media`,
+    name,
+    bucket,
+    generation: o.generation,
+    metageneration: '1',
+    contentType: o.contentType,
+    storageClass: 'STANDARD',
+    size: String(data.length),
+    md5Hash: h.md5,
+    crc32c: h.crc32c,
+    etag: Buffer.from(o.generation).toString('base64').replace(/=+$/, ''),
+    timeCreated: time,
+    updated: time,
+    timeStorageClassUpdated: time,
+  };
+}
+
+/** An object name the JSON API accepts: 1..1024 bytes of UTF-8, no CR/LF, not "." or "..". */
+function validObjectName(name: string): boolean {
+  return name.length > 0 && Buffer.byteLength(name) <= 1024 && !/[\r\n]/.test(name) && name !== '.' && name !== '..';
+}
+
+/** `POST /upload/storage/v1/b/{bucket}/o?uploadType=media&name=...`: the body becomes the object. */
+async function upload(req: EmuRequest, ctx: EmuContext, rawPath: string): Promise<EmuResponse | undefined> {
+  const m = /^\/upload\/storage\/v1\/b\/([^/]+)\/o\/?$/.exec(rawPath);
+  if (!m || req.method !== 'POST') return undefined;
+  let bucket: string;
+  try {
+    bucket = decodeURIComponent(m[1]!);
+  } catch {
+    fail(400, 'invalid', 'The bucket name is not a valid percent-encoded string.');
+  }
+  const b = ctx.state.buckets?.[bucket];
+  const owner = b?.project ?? Object.keys(ctx.state.projects)[0] ?? '';
+  const g = ctx.guard(req, SERVICE, 'storage.objects.create', 'storage.objects.create', owner, `projects/_/buckets/${bucket}`);
+  if ('response' in g) return g.response;
+  if (!b) fail(404, 'notFound', 'The specified bucket does not exist.');
+  const q = req.url.searchParams;
+  const uploadType = q.get('uploadType');
+  if (uploadType === null) fail(400, 'required', 'Upload requests must include an uploadType URL parameter and a URL path beginning with /upload/');
+  if (uploadType !== 'media') fail(400, 'invalid', `The emulator takes simple media uploads only (uploadType=media), not uploadType=${uploadType}.`);
+  const name = q.get('name');
+  if (name === null || name === '') fail(400, 'required', 'Required');
+  if (!validObjectName(name)) fail(400, 'invalid', `The object name '${name}' is invalid.`);
+  const current = b.uploads?.[name] ?? (await objectFile(b, name).then((f) => (f ? { generation: generationOf(f.st) } : undefined)));
+  const match = q.get('ifGenerationMatch');
+  if (match !== null && match !== (current?.generation ?? '0')) {
+    fail(412, 'conditionNotMet', 'At least one of the pre-conditions you specified did not hold.');
+  }
+  const rawType = req.headers['content-type'];
+  const contentType = (Array.isArray(rawType) ? rawType[0] : rawType)?.trim() || 'application/octet-stream';
+  const obj: UploadedObject = { data: req.raw().toString('base64'), contentType, generation: nextGeneration(), time: ctx.now() };
+  (b.uploads ??= {})[name] = obj;
+  return jsonResponse(200, uploadedJson(req.origin, bucket, name, obj));
+}
+
 /** Every object name of a bucket, sorted (bounded walk; symlinks are not followed). */
 async function allNames(b: BucketState): Promise<string[]> {
-  const out = new Set<string>();
+  const out = new Set<string>(Object.keys(b.uploads ?? {}));
   for (const m of b.mounts) {
     let root: string;
     try {
@@ -208,6 +291,11 @@ async function listObjects(req: EmuRequest, bucket: string, b: BucketState): Pro
   const items: Record<string, unknown>[] = [];
   for (const e of page) {
     if (e.prefix) continue;
+    const up = b.uploads?.[e.name];
+    if (up) {
+      items.push(uploadedJson(req.origin, bucket, e.name, up));
+      continue;
+    }
     const found = await objectFile(b, e.name);
     if (found) items.push(await objectJson(req.origin, bucket, e.name, found.file, found.st));
   }
@@ -226,12 +314,17 @@ function checkGeneration(req: EmuRequest, bucket: string, name: string, gen: str
   }
 }
 
-async function media(req: EmuRequest, name: string, file: string, st: BigIntStats): Promise<EmuResponse> {
-  const gen = generationOf(st);
-  const size = Number(st.size);
-  const h = await hashes(file, st);
+/** The bytes of an object: a mounted file's range, or an uploaded object's buffer. */
+type MediaSource = { file: string; st: BigIntStats } | { upload: UploadedObject };
+
+async function media(req: EmuRequest, name: string, src: MediaSource): Promise<EmuResponse> {
+  const data = 'upload' in src ? Buffer.from(src.upload.data, 'base64') : undefined;
+  const gen = 'upload' in src ? src.upload.generation : generationOf(src.st);
+  const size = 'upload' in src ? data!.length : Number(src.st.size);
+  const h = 'upload' in src ? bufferHashes(data!) : await hashes(src.file, src.st);
+  const slice = (start: number, end: number): EmuResponse['body'] => ('upload' in src ? data!.subarray(start, end + 1) : { file: src.file, start, end });
   const headers: Record<string, string> = {
-    'content-type': contentType(name),
+    'content-type': 'upload' in src ? src.upload.contentType : contentType(name),
     'x-goog-generation': gen,
     'x-goog-metageneration': '1',
     'x-goog-stored-content-length': String(size),
@@ -256,10 +349,10 @@ async function media(req: EmuRequest, name: string, file: string, st: BigIntStat
       }
       if (!m[1]) endB = size - 1;
       startB = Math.max(0, startB);
-      return { status: 206, headers: { ...headers, 'content-range': `bytes ${startB}-${endB}/${size}` }, body: { file, start: startB, end: endB } };
+      return { status: 206, headers: { ...headers, 'content-range': `bytes ${startB}-${endB}/${size}` }, body: slice(startB, endB) };
     }
   }
-  return { status: 200, headers, body: { file, start: 0, end: size - 1 } };
+  return { status: 200, headers, body: slice(0, size - 1) };
 }
 
 /**
@@ -267,6 +360,7 @@ async function media(req: EmuRequest, name: string, file: string, st: BigIntStat
  * Cloud Storage route. `rawPath` is still percent-encoded: an object name is everything after `/o/`.
  */
 export async function handleStorage(req: EmuRequest, ctx: EmuContext, rawPath: string): Promise<EmuResponse | undefined> {
+  if (rawPath.startsWith('/upload/storage/v1/b/')) return upload(req, ctx, rawPath);
   const download = rawPath.startsWith('/download/storage/v1/b/');
   const base = download ? '/download/storage/v1/b/' : '/storage/v1/b/';
   if (!rawPath.startsWith(base) || req.method !== 'GET') return undefined;
@@ -305,10 +399,17 @@ export async function handleStorage(req: EmuRequest, ctx: EmuContext, rawPath: s
     });
   }
   if (objectName === '') return listObjects(req, bucket, b);
+  const up = b.uploads?.[objectName];
+  if (up) {
+    checkGeneration(req, bucket, objectName, up.generation);
+    if (alt === 'media') return media(req, objectName, { upload: up });
+    if (alt !== 'json') fail(400, 'invalid', `Invalid value for alt: ${alt}`);
+    return jsonResponse(200, uploadedJson(req.origin, bucket, objectName, up));
+  }
   const found = await objectFile(b, objectName);
   if (!found) noSuchObject(bucket, objectName);
   checkGeneration(req, bucket, objectName, generationOf(found.st));
-  if (alt === 'media') return media(req, objectName, found.file, found.st);
+  if (alt === 'media') return media(req, objectName, found);
   if (alt !== 'json') fail(400, 'invalid', `Invalid value for alt: ${alt}`);
   return jsonResponse(200, await objectJson(req.origin, bucket, objectName, found.file, found.st));
 }

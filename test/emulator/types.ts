@@ -135,6 +135,17 @@ export interface BucketState {
   project?: string;
   /** Object name prefix → local folder. Objects are the folder's files, read-only. */
   mounts: { prefix: string; dir: string }[];
+  /** Objects uploaded to the emulator (simple media uploads), by name; they hide a mounted file of the same name. */
+  uploads?: Record<string, UploadedObject>;
+}
+
+/** An object uploaded to the emulator: kept in the state (so a reset forgets it), bytes as base64. */
+export interface UploadedObject {
+  data: string;
+  contentType: string;
+  generation: string;
+  /** ms since the epoch. */
+  time: number;
 }
 
 export interface TfServingServer {

@@ -1,5 +1,6 @@
 /**
- * Cloud Storage JSON API (`/storage/v1/b/{bucket}/o/{object}`, media with `alt=media`) and the
+ * Cloud Storage JSON API (`/storage/v1/b/{bucket}/o/{object}`, media with `alt=media`, simple
+ * media uploads under `/upload/storage/v1`) and the
  * signatures of a model stored there: ServeLens reads `saved_model.pb` (else `saved_model.pbtxt`)
  * under a Vertex model's `artifactUri` or an AI Platform version's `deploymentUri` with the same
  * model reader as local files, so cloud targets get the same `Signature` objects.
@@ -90,6 +91,34 @@ export class StorageClient {
   readObject(bucket: string, object: string, opts: CallOptions & { generation?: string; maxBytes: number }): Promise<Buffer> {
     const { generation, maxBytes, ...call } = opts;
     return this.#http.bytes({ method: 'GET', url: this.#url(bucket, object), service: 'storage', query: { alt: 'media', generation }, ...call }, maxBytes);
+  }
+
+  /**
+   * Uploads `body` as the object `name` (Cloud Storage JSON API simple media upload:
+   * `POST {base}/upload/storage/v1/b/{bucket}/o?uploadType=media&name=...`); resolves with the new
+   * object's metadata. Never retried, not even on 429/503: an upload that may have landed is not
+   * sent twice. `ifGenerationMatch: '0'` refuses to replace an object that exists (412).
+   */
+  uploadObject(
+    bucket: string,
+    name: string,
+    body: string | Uint8Array,
+    contentType: string,
+    opts: CallOptions & { ifGenerationMatch?: string } = {},
+  ): Promise<GcsObject> {
+    const { ifGenerationMatch, ...call } = opts;
+    if (!BUCKET_RE.test(bucket)) throw new UsageError(`'${bucket}' is not a bucket name.`);
+    if (!name || /[\r\n]/.test(name) || Buffer.byteLength(name) > 1024) throw new UsageError(`'${name}' is not a usable object name.`);
+    return this.#http.json({
+      method: 'POST',
+      url: `${this.baseUrl}/upload/storage/v1/b/${bucket}/o`,
+      service: 'storage',
+      query: { uploadType: 'media', name, ifGenerationMatch },
+      body,
+      headers: { 'content-type': contentType },
+      idempotent: false,
+      ...call,
+    });
   }
 
   /** Streams the object into `file`; returns its size. */
