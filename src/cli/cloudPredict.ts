@@ -17,17 +17,15 @@
  * TF Serving never gets the Google token.
  */
 import { readFile } from 'node:fs/promises';
-import { AiPlatformClient } from '../core/cloud/aiplatform';
 import { defaultCredentialSource } from '../core/cloud/auth';
 import { resolveApiEndpoint } from '../core/cloud/endpoint';
 import { CloudApiError, isCloudError } from '../core/cloud/errors';
 import { HttpClient, type CallOptions } from '../core/cloud/http';
-import { ArtifactSignatureReader, StorageClient } from '../core/cloud/storage';
-import { TfServingClient, verbForMethod, type ServableSelector, type TfServingVerb } from '../core/cloud/tfserving';
-import { VertexClient, deployedModelsOf } from '../core/cloud/vertex';
+import { verbForMethod, type TfServingVerb } from '../core/cloud/tfserving';
 import { IoError, ServeLensError, UsageError, describeError } from '../core/errors';
 import type { Signature } from '../core/model/types';
 import { diagnose, diagnosisText, type Diagnosis } from '../core/predict/diagnose';
+import { targetSignatures } from '../core/predict/signatures';
 import { parseTfServingUrl, send, targetName, type PredictOp, type PredictTarget, type SendResult } from '../core/predict/target';
 import type { CliValues } from './commands';
 import { ExitCode, toJson, type CliIo } from './io';
@@ -144,34 +142,16 @@ function parse(values: CliValues, positionals: string[], op: PredictOp): Parsed 
   return out;
 }
 
-const selectorOf = (t: PredictTarget & { kind: 'tf-serving' }): ServableSelector => (t.version !== undefined ? { version: t.version } : t.label !== undefined ? { label: t.label } : {});
-
 /**
  * The model's signatures, for choosing TF Serving's verb and for explaining a failure. Undefined
  * when they cannot be read (no permission on the bucket, a model that is not a SavedModel, ...).
  */
 async function signaturesOf(http: HttpClient, p: Parsed, call: CallOptions): Promise<Signature[] | undefined> {
-  const t = p.target;
   try {
-    if (t.kind === 'tf-serving') return (await new TfServingClient({ http, baseUrl: t.url }).getSignatures(t.model, selectorOf(t), call)).signatures;
-    const reader = new ArtifactSignatureReader({ storage: new StorageClient({ http, ...(p.apiEndpoint ? { apiEndpoint: p.apiEndpoint } : {}) }) });
-    if (t.kind === 'vertex') {
-      const vertex = new VertexClient({ http, ...(p.apiEndpoint ? { apiEndpoint: p.apiEndpoint } : {}) });
-      const models = deployedModelsOf(await vertex.getEndpoint(t.endpoint, call));
-      const dm = (t.deployedModelId ? models.find((m) => m.id === t.deployedModelId) : undefined) ?? models[0];
-      if (!dm) return undefined;
-      const model = await vertex.getModel(dm.modelVersionId ? `${dm.model}@${dm.modelVersionId}` : dm.model, call);
-      return model.artifactUri ? (await reader.read(model.artifactUri, call)).signatures : undefined;
-    }
-    if (t.kind === 'ai-platform') {
-      const ml = new AiPlatformClient({ http, ...(t.region ? { region: t.region } : {}), ...(p.apiEndpoint ? { apiEndpoint: p.apiEndpoint } : {}) });
-      const v = t.version ? await ml.getVersion(`${t.model}/versions/${t.version}`, call) : (await ml.getModel(t.model, call)).defaultVersion;
-      return v?.deploymentUri ? (await reader.read(v.deploymentUri, call)).signatures : undefined;
-    }
+    return (await targetSignatures(p.target, { http, ...(p.apiEndpoint ? { apiEndpoint: p.apiEndpoint } : {}) }, call))?.signatures;
   } catch {
     return undefined;
   }
-  return undefined;
 }
 
 function printResult(io: CliIo, values: CliValues, r: SendResult): void {

@@ -8,3 +8,4 @@ export * from './target';
 export * from './diagnose';
 export * from './commands';
 export * from './history';
+export * from './signatures';
