@@ -25,7 +25,15 @@ export const REQUEST_SELECTOR: vscode.DocumentSelector = [
   { scheme: 'file', language: 'jsonl' },
 ];
 
-export function registerRequestFiles(context: vscode.ExtensionContext, logger: Logger): void {
+/** The request-file services other parts of the shell use (Predict / Explain, batch). */
+export interface RequestFilesApi {
+  readonly bindings: BindingStore;
+  readonly signatures: SignatureCache;
+  readonly resolver: RequestResolver;
+  readonly diagnostics: RequestDiagnostics;
+}
+
+export function registerRequestFiles(context: vscode.ExtensionContext, logger: Logger): RequestFilesApi {
   const bindings = new BindingStore();
   const signatures = new SignatureCache();
   const resolver = new RequestResolver(bindings, signatures);
@@ -51,4 +59,5 @@ export function registerRequestFiles(context: vscode.ExtensionContext, logger: L
     [Commands.requestBindTarget]: bindTargetCommand({ bindings, signatures, logger }),
     [Commands.requestValidate]: validateCommand({ diagnostics, signatures }),
   });
+  return { bindings, signatures, resolver, diagnostics };
 }
