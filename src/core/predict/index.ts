@@ -9,3 +9,4 @@ export * from './diagnose';
 export * from './commands';
 export * from './history';
 export * from './signatures';
+export * from './present';
