@@ -112,9 +112,8 @@ export interface HistoryViewDeps {
   rerun(record: CallRecord): Promise<void>;
 }
 
-export interface HistoryViewApi {
-  /** The store the view shows. */
-  readonly access: HistoryAccess;
+/** The history as the extension's API gives it: the store the view shows, and the view's provider. */
+export interface HistoryViewApi extends HistoryAccess {
   readonly treeDataProvider: HistoryTreeProvider;
 }
 
@@ -204,5 +203,10 @@ export function registerHistoryView(context: vscode.ExtensionContext, logger: Lo
     [Commands.historyRefresh]: () => provider.refresh(),
   });
 
-  return { access: deps.history, treeDataProvider: provider };
+  return {
+    store: () => deps.history.store(),
+    onDidChange: (listener) => deps.history.onDidChange(listener),
+    changed: () => deps.history.changed(),
+    treeDataProvider: provider,
+  };
 }
