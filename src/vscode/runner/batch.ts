@@ -1,14 +1,14 @@
 /**
  * "Run Batch Prediction" on a JSON Lines file (one instance a line), by the file's binding:
  *  - bound to a local model: runBatch() writes `<name>.predictions.jsonl` beside it (asking before
- *    replacing one), with progress (instances, errors, share of the input read) and cancel, then
- *    opens it;
+ *    replacing one), with progress (instances, errors, share of the input read) and cancel (a
+ *    cancelled or failed run leaves no output), then opens it;
  *  - bound to a Vertex AI endpoint, with `servelens.batch.gcsOutputPrefix` set: the file is uploaded
  *    under that prefix and a Vertex AI batch prediction job is created for the endpoint's deployed
  *    model with the most traffic, writing under the same prefix; the Vertex AI view lists it;
  *  - anything else: a message that says how to bind the file or which setting to set.
  */
-import { stat, readFile } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { UsageError, describeError } from '../../core/errors';
@@ -120,6 +120,8 @@ async function runLocalBatch(uri: vscode.Uri, modelPath: string, signature: stri
           },
         });
       } catch (err) {
+        // A cut-off output would read as a finished one: remove it.
+        await rm(output, { force: true }).catch(() => undefined);
         if (ac.signal.aborted) throw new vscode.CancellationError();
         throw err;
       } finally {
