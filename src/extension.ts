@@ -10,6 +10,8 @@ import { ModelCache } from './vscode/models/modelCache';
 import type { ModelsApi } from './vscode/models/registerModelsView';
 import { registerModelsView } from './vscode/models/registerModelsView';
 import { registerRequestFiles } from './vscode/requests/registerRequestFiles';
+import type { ResultsViewApi } from './vscode/results/registerResultsView';
+import { registerResultsView, unavailableResultsActions } from './vscode/results/registerResultsView';
 
 /** What `activate` returns: a small surface the integration tests read. */
 export interface ServeLensApi {
@@ -20,6 +22,8 @@ export interface ServeLensApi {
   readonly inspector: InspectorApi;
   /** The deployment trees and the cloud session behind them. */
   readonly cloud: CloudApi;
+  /** The Results view of one Predict / Explain call (what it rendered, for the tests). */
+  readonly results: ResultsViewApi;
 }
 
 export function activate(context: vscode.ExtensionContext): ServeLensApi {
@@ -37,8 +41,9 @@ export function activate(context: vscode.ExtensionContext): ServeLensApi {
   const inspectorApi = registerInspector(context, logger, models);
   registerRequestFiles(context, logger);
   const cloudApi = registerCloudViews(context, logger);
+  const results = registerResultsView(context, logger, unavailableResultsActions);
 
-  return { logChannelName: LOG_CHANNEL_NAME, models: modelsApi, inspector: inspectorApi, cloud: cloudApi };
+  return { logChannelName: LOG_CHANNEL_NAME, models: modelsApi, inspector: inspectorApi, cloud: cloudApi, results };
 }
 
 export function deactivate(): void {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 
-/** The folder the inspector's webview may load from: the built webview bundles, nothing else. */
+/** The folder ServeLens's webviews may load from: the built webview bundles, nothing else. */
 export function webviewRoot(extensionUri: vscode.Uri): vscode.Uri {
   return vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
 }
@@ -10,14 +10,20 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   return { enableScripts: true, enableCommandUris: false, localResourceRoots: [webviewRoot(extensionUri)] };
 }
 
-/**
- * The inspector page: a strict CSP (`default-src 'none'`, the one script allowed by a fresh
- * nonce from `crypto`, styles only from the webview's own origin or with that nonce; the toolkit
- * and the inspector style themselves through constructed stylesheets, which need no 'unsafe-inline').
- */
+/** The inspector page (dist/webview/inspector.js). */
 export function inspectorHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string): string {
+  return webviewHtml(webview, extensionUri, 'inspector', title);
+}
+
+/**
+ * A webview page that runs one bundle, dist/webview/<bundle>.js: a strict CSP (`default-src 'none'`,
+ * the one script allowed by a fresh nonce from `crypto`, styles only from the webview's own origin
+ * or with that nonce; the toolkit and the views style themselves through constructed stylesheets,
+ * which need no 'unsafe-inline'; images only from the webview's origin or `data:`).
+ */
+export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, bundle: string, title: string): string {
   const nonce = randomBytes(18).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot(extensionUri), 'inspector.js'));
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot(extensionUri), `${bundle}.js`));
   const csp = [
     "default-src 'none'",
     `img-src ${webview.cspSource} data:`,
