@@ -59,6 +59,10 @@ describe('send() to the cloud kinds', () => {
     assert.deepEqual(b.json, { predictions: [4] });
     assert.ok(b.deployedModelId, 'from the X-Vertex-AI-Deployed-Model-Id header');
     assert.ok(emu.requests().some((r) => r.path.endsWith(':rawPredict')));
+    // The request file's own text, which names the signature itself, goes to :rawPredict as is.
+    const text = '{"signature_name": "regress_x2_to_y3", "instances": [2.0]}';
+    const c = await send(t, text, 'predict', deps(), { signature: 'regress_x2_to_y3' });
+    assert.deepEqual(c.json, { predictions: [4] });
     await assert.rejects(send(t, { instances: [1] }, 'explain', deps(), { signature: 'other' }), /serving_default signature only/);
   });
 

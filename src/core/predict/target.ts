@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import { AiPlatformClient } from '../cloud/aiplatform';
 import type { HttpClient, CallOptions } from '../cloud/http';
 import { parseResourceName } from '../cloud/names';
-import { bodyObject, jsonCall, type PredictBody, type PredictCall, type VertexServedBy } from '../cloud/predict';
+import { bodyObject, bodyText, jsonCall, type PredictBody, type PredictCall, type VertexServedBy } from '../cloud/predict';
 import { TfServingClient, type ServableSelector, type TfServingVerb } from '../cloud/tfserving';
 import { VertexClient } from '../cloud/vertex';
 import { UsageError } from '../errors';
@@ -205,7 +205,7 @@ export async function send(target: PredictTarget, body: PredictBody, op: Predict
         return done(await vertex.explain(target.endpoint, body, target.deployedModelId, call));
       }
       if (signature === undefined || signature === 'serving_default') return done(await vertex.predict(target.endpoint, body, call));
-      const raw = await vertex.rawPredict(target.endpoint, JSON.stringify(withSignature(body, signature, 'Vertex AI rawPredict')), 'application/json', call);
+      const raw = await vertex.rawPredict(target.endpoint, bodyText(withSignature(body, signature, 'Vertex AI rawPredict')), 'application/json', call);
       const headers = new Headers({ 'content-type': raw.contentType });
       const parsed = jsonCall({ bytes: raw.bytes, headers, status: raw.status, attempts: raw.attempts, latencyMs: raw.latencyMs, requestBytes: raw.requestBytes, url: raw.url }, 'vertex');
       return done(raw.deployedModelId ? { ...parsed, deployedModelId: raw.deployedModelId } : parsed);
