@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { ServeLensApi } from '../../src/extension';
 import type { CallRecord } from '../../src/vscode/predict/contract';
 import type { RenderedResults } from '../../webview/shared/results';
+import { rendered as renderedOf } from '../helpers/rendered';
 
 const EXTENSION_ID = 'servelens.servelens';
 const ENDPOINT = 'projects/demo-project/locations/us-central1/endpoints/1234567890';
@@ -18,29 +19,7 @@ async function serveLens(): Promise<ServeLensApi> {
   return ext.activate();
 }
 
-/** The first render of call `id` (one already shown, or the next reported: subscribed before looking). */
-function rendered(api: ServeLensApi, id: string, accept: (s: RenderedResults) => boolean = () => true, timeoutMs = 15_000): Promise<RenderedResults> {
-  return new Promise((resolve, reject) => {
-    const ok = (s: RenderedResults | undefined): s is RenderedResults => s !== undefined && s.entryId === id && accept(s);
-    const timer = setTimeout(() => {
-      sub.dispose();
-      const seen = api.results.snapshot();
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for the results of ${id} (last render: ${seen ? `${seen.entryId} ${seen.state}` : 'none'})`));
-    }, timeoutMs);
-    const sub = api.results.onDidRender((s) => {
-      if (!ok(s)) return;
-      clearTimeout(timer);
-      sub.dispose();
-      resolve(s);
-    });
-    const now = api.results.snapshot();
-    if (ok(now)) {
-      clearTimeout(timer);
-      sub.dispose();
-      resolve(now);
-    }
-  });
-}
+const rendered = (api: ServeLensApi, id: string, accept?: (s: RenderedResults) => boolean, timeoutMs?: number) => renderedOf(api.results, id, accept, timeoutMs);
 
 function resultsTabs(): vscode.Tab[] {
   return vscode.window.tabGroups.all
