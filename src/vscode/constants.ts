@@ -35,6 +35,8 @@ export const Commands = {
   modelRunLocally: 'servelens.model.runLocally',
   localServerStart: 'servelens.localServer.start',
   localServerStop: 'servelens.localServer.stop',
+  /** The local server's status bar item: Copy URL / Stop (internal, not contributed). */
+  localServerMenu: 'servelens.localServer.menu',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 

@@ -52,6 +52,30 @@ async function codeLenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
   return vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100);
 }
 
+const codeOf = (d: vscode.Diagnostic): string => (typeof d.code === 'object' ? String(d.code.value) : String(d.code));
+
+/** ServeLens's diagnostics of `uri` once `accept` holds: now, or at a later change of them. */
+function diagnosticsWhere(uri: vscode.Uri, accept: (ds: vscode.Diagnostic[]) => boolean, what: string, timeoutMs = 20_000): Promise<vscode.Diagnostic[]> {
+  const ours = () => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'ServeLens');
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`timed out waiting for ${what}; diagnostics now: ${JSON.stringify(ours().map((d) => [codeOf(d), d.message]))}`));
+    }, timeoutMs);
+    const check = () => {
+      const ds = ours();
+      if (!accept(ds)) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(ds);
+    };
+    const sub = vscode.languages.onDidChangeDiagnostics((e) => {
+      if (e.uris.some((u) => u.toString() === uri.toString())) check();
+    });
+    check();
+  });
+}
+
 function predictions(record: CallRecord | undefined): unknown {
   assert.ok(record?.response, `a response body: ${JSON.stringify(record)}`);
   return (JSON.parse(record.response) as { predictions?: unknown }).predictions;
@@ -131,6 +155,16 @@ describe('Predict and Explain from request files', function () {
     const nonEmpty = Array.from({ length: doc.lineCount }, (_, i) => doc.lineAt(i)).filter((l) => !l.isEmptyOrWhitespace).length;
     assert.equal(perLine.length, nonEmpty, 'one "Predict this line" per instance line');
     assert.ok(jsonlLenses.some((l) => l.command?.title === 'Run batch'));
+  });
+
+  it('checks a file bound to the endpoint against the signature read from the model’s artifact, as you type', async () => {
+    const uri = vscode.Uri.file(join(root(), 'cloud', 'wrong-signature.request.json'));
+    await vscode.workspace.openTextDocument(uri);
+    const found = await diagnosticsWhere(uri, (ds) => ds.some((d) => codeOf(d) === 'unknown-signature'), 'unknown-signature on a cloud-bound file');
+    const d = found.find((x) => codeOf(x) === 'unknown-signature')!;
+    assert.equal(d.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(d.message, /serving_default/, d.message);
+    assert.ok(!found.some((x) => codeOf(x) === 'structural-only'), 'not structure only: the signature was read');
   });
 
   it('▶ Predict sends the file to the bound Vertex AI endpoint and shows [2.5, 3.0, 4.5]', async () => {

@@ -23,6 +23,8 @@ export interface CloudApi {
   session(): CloudSession;
   /** Builds a new session (settings and environment read again) and refreshes every tree. */
   refresh(): Promise<void>;
+  /** Fires after a new session replaced the old one (settings changed, Refresh). */
+  readonly onDidRebuild: vscode.Event<void>;
 }
 
 const VIEW_OF: Record<CloudTreeKind, string> = {
@@ -88,10 +90,13 @@ export function registerCloudViews(context: vscode.ExtensionContext, logger: Log
     return providers[kind];
   };
 
+  const rebuilt = new vscode.EventEmitter<void>();
+  context.subscriptions.push(rebuilt);
   const rebuild = async (): Promise<void> => {
     const old = session;
     session = new CloudSession(logger, cacheDir ? { cacheDir } : {});
     old.dispose();
+    rebuilt.fire();
     for (const p of Object.values(providers)) p.refresh();
     statusBar.update();
   };
@@ -195,6 +200,7 @@ export function registerCloudViews(context: vscode.ExtensionContext, logger: Log
   return {
     providers,
     session: current,
+    onDidRebuild: rebuilt.event,
     refresh: async () => {
       await rebuild();
     },

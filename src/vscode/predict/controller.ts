@@ -183,6 +183,16 @@ export class PredictController {
     return found?.dir;
   }
 
+  /** A target's signatures as Predict reads them (cached for a few minutes per target). */
+  signaturesOf(target: PredictTarget): Promise<{ signatures: Signature[]; source: string } | undefined> {
+    return this.#targetSignatures(target);
+  }
+
+  /** Forgets the signatures read (the cloud session changed: another endpoint, other credentials). */
+  forgetSignatures(): void {
+    this.#signatures.clear();
+  }
+
   // --- preparing a call --------------------------------------------------------------------
 
   async #document(arg: unknown): Promise<vscode.TextDocument> {

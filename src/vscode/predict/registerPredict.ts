@@ -13,7 +13,7 @@ import type { RequestFilesApi } from '../requests/registerRequestFiles';
 import { REQUEST_SELECTOR } from '../requests/registerRequestFiles';
 import { PredictCodeLensProvider } from './codeLens';
 import type { CallRecord, HistoryAccess, LocalRunnerAccess, ResultsActions, ResultsView } from './contract';
-import { PredictController, parseRunOptions } from './controller';
+import { PredictController, parseRunOptions, predictTargetOf } from './controller';
 import { pickTargetCommand } from './targetPicker';
 
 export interface PredictApi extends ResultsActions {
@@ -42,6 +42,14 @@ export function registerPredict(context: vscode.ExtensionContext, logger: Logger
     },
   });
   context.subscriptions.push(controller, codeLens, vscode.languages.registerCodeLensProvider(REQUEST_SELECTOR, codeLens));
+
+  // Request files bound to a cloud or TF Serving target are checked against its signatures too,
+  // read the way Predict reads them (and again when the cloud session is rebuilt).
+  deps.requests.resolver.setRemote((bound) => controller.signaturesOf(predictTargetOf(bound)));
+  context.subscriptions.push(deps.cloud.onDidRebuild(() => {
+    controller.forgetSignatures();
+    deps.requests.resolver.forgetRemote();
+  }));
 
   const cursorLine = (uri: unknown): number | undefined => {
     const editor = vscode.window.activeTextEditor;

@@ -14,7 +14,7 @@ import { BINDING_UNREADABLE, DIAGNOSTIC_SOURCE, MODEL_UNREADABLE, findingKey, to
 import { validateLarge, validateText } from './core';
 import { LARGE_DOCUMENT_CHARS, documentLength, isFileDocument } from './requestFiles';
 import type { RequestResolver, RequestSetup } from './resolver';
-import { validateOptions } from './resolver';
+import { remoteProblem, validateOptions } from './resolver';
 
 export const DIAGNOSTIC_COLLECTION = 'servelens-requests';
 export const DEBOUNCE_MS = 300;
@@ -71,6 +71,7 @@ export class RequestDiagnostics extends Disposable {
     this._register(vscode.workspace.onDidSaveTextDocument((doc) => this.schedule(doc, 0)));
     this._register(vscode.workspace.onDidCloseTextDocument((doc) => this.forget(doc.uri)));
     this._register(resolver.bindings.onDidChange(() => this.revalidateAll()));
+    this._register(resolver.onDidChangeRemote(() => this.revalidateRemote()));
     this._register(
       resolver.signatures.onDidChange((path) => {
         this.logger.info('requests', `model changed on disk: ${path}`);
@@ -103,6 +104,14 @@ export class RequestDiagnostics extends Disposable {
         void this.validate(doc);
       }, delayMs),
     );
+  }
+
+  /** Validates again the open documents bound to a cloud or TF Serving target (its signatures arrived or changed). */
+  revalidateRemote(): void {
+    for (const doc of vscode.workspace.textDocuments) {
+      const kind = this.analyses.get(doc.uri.toString())?.setup.lookup.target?.kind;
+      if (kind !== undefined && kind !== 'local') this.schedule(doc, 0);
+    }
   }
 
   /** Validates every open document again (bindings or models changed). */
@@ -168,7 +177,7 @@ export class RequestDiagnostics extends Disposable {
           // The core says "no model is bound"; here one is, but it cannot be read (said above) or
           // it is a cloud / TF Serving target whose signature is not fetched.
           if (setup.modelError !== undefined || target.kind === 'local') continue;
-          f.message = `This file is bound to ${target.resource ?? target.label} (from ${target.glob}); ServeLens does not fetch that target's signature here, so only the request's structure and the ${target.kind === 'vertex' ? 'Vertex AI' : target.kind === 'ai-platform' ? 'AI Platform' : 'TF Serving'} rules were checked.`;
+          f.message = `This file is bound to ${target.resource ?? target.label} (from ${target.glob}); ${remoteProblem(setup) ?? 'its signature is not read here'}, so only the request's structure and the ${target.kind === 'vertex' ? 'Vertex AI' : target.kind === 'ai-platform' ? 'AI Platform' : 'TF Serving'} rules were checked.`;
         }
         const d = toDiagnostic(doc, f);
         diagnostics.push(d);

@@ -41,6 +41,7 @@ export function registerRequestFiles(context: vscode.ExtensionContext, logger: L
   context.subscriptions.push(
     bindings,
     signatures,
+    resolver,
     diagnostics,
     new RequestStatusBar(diagnostics),
     vscode.languages.registerCodeActionsProvider(

@@ -3,10 +3,12 @@
  * local model, the model's served signatures. Shared by diagnostics, hover, completion and the
  * status bar, so they all agree on which file is a request and what it is bound to.
  */
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
+import { describeError } from '../../core/errors';
 import type { Signature } from '../../core/model/types';
 import type { TargetKind, ValidateOptions } from '../../core/request/types';
 import type { BindingLookup, BindingStore } from './bindings';
+import type { BoundTarget } from './core';
 import { fileKindOf, isFileDocument, isJsonLike, isNamedRequestFile } from './requestFiles';
 import type { ModelSignatures, SignatureCache } from './signatures';
 
@@ -17,18 +19,100 @@ export interface RequestSetup {
   model?: ModelSignatures;
   /** Why the bound local model could not be read. */
   modelError?: unknown;
+  /** A cloud / TF Serving target: its signatures are still being read (checked again when they arrive). */
+  remotePending?: boolean;
+  /** A cloud / TF Serving target: why its signatures could not be read. */
+  remoteError?: unknown;
 }
 
-export class RequestResolver {
+/** Reads the signatures of a cloud or TF Serving target (the Predict controller's, over the cloud session). */
+export type RemoteSignatures = (target: BoundTarget) => Promise<{ signatures: Signature[]; source: string } | undefined>;
+
+interface RemoteEntry {
+  at: number;
+  settled: boolean;
+  value?: { signatures: Signature[]; source: string };
+  error?: unknown;
+  promise: Promise<void>;
+}
+
+/** The output files of a batch prediction (servelens batch, Run Batch Prediction): never requests. */
+const BATCH_OUTPUT = /\.predictions\.jsonl$/i;
+
+/** How long validation waits for a target's signatures before checking structure only (and again on arrival). */
+const REMOTE_WAIT_MS = 2500;
+/** Signatures read are reused this long; a failure is not asked again for a minute. */
+const REMOTE_TTL_MS = 5 * 60_000;
+const REMOTE_ERROR_TTL_MS = 60_000;
+
+export class RequestResolver implements vscode.Disposable {
+  #remote?: RemoteSignatures;
+  readonly #remoteCache = new Map<string, RemoteEntry>();
+  readonly #remoteChanged = new vscode.EventEmitter<void>();
+  /** Fires when a cloud / TF Serving target's signatures arrived or failed (validate again). */
+  readonly onDidChangeRemote = this.#remoteChanged.event;
+
   constructor(
     readonly bindings: BindingStore,
     readonly signatures: SignatureCache,
   ) {}
 
+  /** Lets cloud / TF Serving targets be checked against their signatures (set once the cloud session exists). */
+  setRemote(fn: RemoteSignatures): void {
+    this.#remote = fn;
+    this.#remoteCache.clear();
+    this.#remoteChanged.fire();
+  }
+
+  /** Forgets the signatures read from cloud targets (the cloud session changed). */
+  forgetRemote(): void {
+    this.#remoteCache.clear();
+    this.#remoteChanged.fire();
+  }
+
+  dispose(): void {
+    this.#remoteChanged.dispose();
+  }
+
+  /** The target's signatures, waiting a little for a first reading; the entry says how it went. */
+  async #remoteSignatures(target: BoundTarget): Promise<RemoteEntry | undefined> {
+    const fn = this.#remote;
+    if (!fn || !target.resource || !vscode.workspace.isTrusted) return undefined;
+    const key = `${target.kind} ${target.resource}`;
+    let e = this.#remoteCache.get(key);
+    const stale = e?.settled && Date.now() - e.at > (e.error !== undefined ? REMOTE_ERROR_TTL_MS : REMOTE_TTL_MS);
+    if (!e || stale) {
+      const entry: RemoteEntry = { at: Date.now(), settled: false, promise: Promise.resolve() };
+      entry.promise = fn(target).then(
+        (value) => {
+          if (value) entry.value = value;
+          else entry.error = new Error('the target names no model whose signatures can be read (nothing deployed, or no artifact URI)');
+        },
+        (err: unknown) => {
+          entry.error = err;
+        },
+      ).finally(() => {
+        entry.settled = true;
+        entry.at = Date.now();
+        if (this.#remoteCache.get(key) === entry) this.#remoteChanged.fire();
+      });
+      this.#remoteCache.set(key, entry);
+      e = entry;
+    }
+    if (!e.settled) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([e.promise, new Promise<void>((r) => (timer = setTimeout(r, REMOTE_WAIT_MS)))]);
+      clearTimeout(timer);
+    }
+    return e;
+  }
+
   /** The binding of a document, or undefined when it is not a request file (nor `forced`). */
   async classify(doc: vscode.TextDocument, forced = false): Promise<BindingLookup | undefined> {
     if (!isFileDocument(doc)) return undefined;
     if (!forced && !isNamedRequestFile(doc.uri.fsPath) && !isJsonLike(doc)) return undefined;
+    // What "Run Batch Prediction" writes ({"instance", "prediction"} per line) is an answer, not a request.
+    if (!forced && BATCH_OUTPUT.test(doc.uri.fsPath)) return undefined;
     const lookup = await this.bindings.lookup(doc.uri);
     return lookup.isRequest || forced ? lookup : undefined;
   }
@@ -45,9 +129,22 @@ export class RequestResolver {
       } catch (err) {
         setup.modelError = err;
       }
+    } else if (lookup.target) {
+      const e = await this.#remoteSignatures(lookup.target);
+      if (e?.value) setup.model = { path: e.value.source, signatures: e.value.signatures };
+      else if (e && !e.settled) setup.remotePending = true;
+      else if (e) setup.remoteError = e.error;
     }
     return setup;
   }
+}
+
+/** Why a cloud / TF Serving target's signature is not used, in words, or undefined when it is. */
+export function remoteProblem(setup: RequestSetup): string | undefined {
+  if (setup.model || !setup.lookup.target || setup.lookup.target.kind === 'local') return undefined;
+  if (setup.remotePending) return 'its signature is still being read';
+  if (setup.remoteError !== undefined) return `its signature could not be read (${describeError(setup.remoteError)})`;
+  return vscode.workspace.isTrusted ? 'its signature is not read here' : 'this workspace is not trusted, so ServeLens does not call the target';
 }
 
 export function validateOptions(setup: RequestSetup): ValidateOptions {

@@ -13,9 +13,10 @@ import { signaturesToCheck } from './core';
 
 /** What a bound model contributes to validation. */
 export interface ModelSignatures {
-  /** The path the binding names (absolute). */
+  /** The path the binding names (absolute); for a cloud or TF Serving target, where its signatures were read. */
   path: string;
-  summary: ModelSummary;
+  /** The model's summary (local models; absent for signatures read from a cloud target). */
+  summary?: ModelSummary;
   /** The served tag-set's signatures, which requests are checked against. */
   signatures: Signature[];
 }

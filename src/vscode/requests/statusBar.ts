@@ -7,6 +7,7 @@ import { Commands } from '../constants';
 import { Disposable } from '../lifecycle';
 import type { BoundTarget } from './core';
 import type { RequestAnalysis, RequestDiagnostics } from './diagnostics';
+import { remoteProblem } from './resolver';
 
 const KIND_NAMES: Record<BoundTarget['kind'], string> = {
   local: 'local model',
@@ -35,14 +36,14 @@ function tooltip(analysis: RequestAnalysis): vscode.MarkdownString {
   md.appendMarkdown(`**Bound to a ${KIND_NAMES[target.kind]}**\n\n`);
   md.appendCodeblock(target.modelPath ?? target.resource ?? target.label, 'text');
   md.appendMarkdown(`\nFrom \`${target.glob}\` in \`${vscode.workspace.asRelativePath(target.file)}\`.\n\n`);
-  if (target.kind === 'local') {
+  if (target.kind === 'local' || analysis.setup.model) {
     if (analysis.setup.model) {
       md.appendMarkdown(`Checked against signature \`${analysis.result?.signature ?? target.signature ?? 'serving_default'}\`.\n\n`);
     } else {
       md.appendMarkdown('The model could not be read: see the Problems view.\n\n');
     }
   } else {
-    md.appendMarkdown("This target's signature is not fetched yet: the request is checked for structure and for the target's rules.\n\n");
+    md.appendMarkdown(`The request is checked for structure and for the target's rules only: ${remoteProblem(analysis.setup) ?? 'its signature is not read here'}.\n\n`);
   }
   md.appendMarkdown('Click to change the binding.');
   return md;

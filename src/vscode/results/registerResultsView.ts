@@ -4,7 +4,6 @@
  * `context.subscriptions`.
  */
 import * as vscode from 'vscode';
-import { UsageError } from '../../core/errors';
 import type { RenderedResults } from '../../../webview/shared/results';
 import { WebviewPanels } from '../constants';
 import type { Logger } from '../log';
@@ -17,12 +16,6 @@ export type ResultsViewApi = ResultsView & {
   snapshot(): RenderedResults | undefined;
   /** Fires after every render of the webview. */
   onDidRender: vscode.Event<RenderedResults>;
-};
-
-/** Actions for a view whose controller is not wired yet: Re-run and Compare say so. */
-export const unavailableResultsActions: ResultsActions = {
-  rerun: () => Promise.reject(new UsageError('Re-run is not available for this call.')),
-  previous: () => Promise.reject(new UsageError('Compare with Previous is not available for this call.')),
 };
 
 export function registerResultsView(context: vscode.ExtensionContext, logger: Logger, actions: ResultsActions): ResultsViewApi {

@@ -43,12 +43,17 @@ function defaultSaveUri(record: CallRecord): vscode.Uri | undefined {
   return folder ? vscode.Uri.joinPath(folder.uri, name) : undefined;
 }
 
+/** A panel closed this soon after show() revealed it, before it rendered, is opened again for that call. */
+const SHOW_RACE_MS = 3000;
+
 export class ResultsPanelController extends Disposable implements vscode.WebviewPanelSerializer {
   private panel: vscode.WebviewPanel | undefined;
   private panelDisposables: vscode.Disposable[] = [];
   private ready = false;
   private record: CallRecord | undefined;
   private last: RenderedResults | undefined;
+  /** The call show() was asked for and the webview has not rendered yet. */
+  private showing: { id: string; at: number } | undefined;
   private readonly rendered = this._register(new vscode.EventEmitter<RenderedResults>());
   readonly onDidRender = this.rendered.event;
 
@@ -76,6 +81,7 @@ export class ResultsPanelController extends Disposable implements vscode.Webview
 
   async show(record: CallRecord): Promise<void> {
     this.record = record;
+    this.showing = { id: record.entry.id, at: Date.now() };
     if (this.panel) {
       this.panel.reveal(this.panel.viewColumn, true);
     } else {
@@ -116,7 +122,12 @@ export class ResultsPanelController extends Disposable implements vscode.Webview
         if (!panel.visible) this.ready = false;
       }),
       panel.onDidDispose(() => {
-        if (this.panel === panel) this.detach();
+        if (this.panel !== panel) return;
+        this.detach();
+        // Closed while a new call was on its way to it (the close was already under way when
+        // show() revealed it): show that call in a new panel rather than losing it.
+        const s = this.showing;
+        if (s && this.record?.entry.id === s.id && Date.now() - s.at < SHOW_RACE_MS && !this.isDisposed) void this.show(this.record);
       }),
     );
     webview.html = webviewHtml(webview, this.extensionUri, 'results', 'ServeLens Results');
@@ -154,6 +165,7 @@ export class ResultsPanelController extends Disposable implements vscode.Webview
         return;
       case 'rendered':
         this.last = message.snapshot;
+        if (this.showing?.id === message.snapshot.entryId) this.showing = undefined;
         this.rendered.fire(message.snapshot);
         return;
       case 'action':

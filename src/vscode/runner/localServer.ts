@@ -8,13 +8,12 @@
 import * as vscode from 'vscode';
 import { UsageError } from '../../core/errors';
 import { startLocalServer, type LocalServer } from '../../core/runner/server';
-import { ContextKeys } from '../constants';
+import { Commands, ContextKeys } from '../constants';
 import { Disposable } from '../lifecycle';
 import type { Logger } from '../log';
 import type { ModelChoice } from './modelArgs';
 
 /** The status bar item's command (internal: not in package.json, not in the palette). */
-export const LOCAL_SERVER_MENU_COMMAND = 'servelens.localServer.menu';
 
 export interface RunningServer {
   url: string;
@@ -37,7 +36,7 @@ export class LocalServerController extends Disposable {
     super();
     this.#item = this._register(vscode.window.createStatusBarItem('servelens.localServer', vscode.StatusBarAlignment.Left, 50));
     this.#item.name = 'ServeLens Local Server';
-    this.#item.command = LOCAL_SERVER_MENU_COMMAND;
+    this.#item.command = Commands.localServerMenu;
     this._register({ dispose: () => void this.#close('the extension is shutting down') });
   }
 

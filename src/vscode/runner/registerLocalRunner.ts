@@ -8,7 +8,6 @@
  */
 import * as vscode from 'vscode';
 import { registerCommands, runCommand } from '../commands';
-import type { CommandId } from '../constants';
 import { Commands } from '../constants';
 import type { CloudApi } from '../cloud/registerCloudViews';
 import type { Logger } from '../log';
@@ -17,7 +16,7 @@ import type { HistoryAccess, LocalRunnerAccess, ResultsView } from '../predict/c
 import type { RequestFilesApi } from '../requests/registerRequestFiles';
 import { runBatchCommand } from './batch';
 import { LocalRunners } from './localRunners';
-import { LOCAL_SERVER_MENU_COMMAND, LocalServerController } from './localServer';
+import { LocalServerController } from './localServer';
 import { pickModel } from './modelArgs';
 import { runModelLocally } from './runLocally';
 
@@ -81,7 +80,7 @@ export function registerLocalRunner(context: vscode.ExtensionContext, logger: Lo
   });
   // The status bar item's menu: internal, so it is not one of the contributed command ids.
   context.subscriptions.push(
-    vscode.commands.registerCommand(LOCAL_SERVER_MENU_COMMAND, runCommand(logger, LOCAL_SERVER_MENU_COMMAND as CommandId, () => server.menu())),
+    vscode.commands.registerCommand(Commands.localServerMenu, runCommand(logger, Commands.localServerMenu, () => server.menu())),
   );
 
   return {
