@@ -24,6 +24,8 @@ import { registerLocalRunner } from './vscode/runner/registerLocalRunner';
 /** What `activate` returns: a small surface the integration tests read. */
 export interface ServeLensApi {
   readonly logChannelName: string;
+  /** The folder VS Code writes this extension's log channel to (tests read it back). */
+  readonly logUri: vscode.Uri;
   /** The Models tree (its provider, the models found, a scan signal). */
   readonly models: ModelsApi;
   /** What every open SavedModel inspector rendered. */
@@ -69,7 +71,7 @@ export function activate(context: vscode.ExtensionContext): ServeLensApi {
   const historyView = registerHistoryView(context, logger, { history, results: () => results, rerun: (record) => actions.rerun(record) });
   const predict = (late.predict = registerPredict(context, logger, { requests, cloud: cloudApi, history, results: () => results, runner: () => runner, models: modelsApi }));
 
-  return { logChannelName: LOG_CHANNEL_NAME, models: modelsApi, inspector: inspectorApi, cloud: cloudApi, results, history: historyView, runner, predict };
+  return { logChannelName: LOG_CHANNEL_NAME, logUri: context.logUri, models: modelsApi, inspector: inspectorApi, cloud: cloudApi, results, history: historyView, runner, predict };
 }
 
 export function deactivate(): void {

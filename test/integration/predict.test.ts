@@ -6,7 +6,7 @@
 // results view shows is read back from its rendered snapshot. Every wait is on an event or the
 // command's own promise, never a sleep.
 import * as assert from 'node:assert/strict';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { createLocalPredictor } from '../../src/core/runner';
@@ -35,6 +35,7 @@ interface CallRecord {
   commands?: { curl?: string; gcloud?: string; cli?: string };
 }
 interface Api {
+  logUri: vscode.Uri;
   cloud: { refresh(): Promise<void> };
   history: { store(): { list(): Promise<HistoryEntry[]>; clear(): Promise<void> }; changed(): void };
   results: RenderedSource & { current(): CallRecord | undefined };
@@ -287,5 +288,17 @@ describe('Predict and Explain from request files', function () {
     assert.equal(after.length, before + 1);
     assert.equal(after[0]!.target.name, ok.target.name);
     assert.equal(after[0]!.status, 'ok');
+  });
+
+  it('writes the calls to the ServeLens log without a token or a request body', async () => {
+    const EMULATOR_TOKEN = 'ya29.servelens-emulator-token';
+    const dir = api.logUri.fsPath;
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.log'));
+    assert.ok(files.length > 0, `no log file in ${dir}`);
+    const text = (await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')))).join('\n');
+    assert.match(text, /\[predict\] predict on Vertex AI endpoint 2281564539145093120 \(us-central1\): HTTP 200/, 'the calls are logged');
+    assert.ok(!text.includes(EMULATOR_TOKEN), 'the access token never reaches the log');
+    assert.ok(!/Bearer\s+ya29/.test(text));
+    assert.ok(!text.includes('"instances"'), 'request bodies are not logged');
   });
 });

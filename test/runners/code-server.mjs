@@ -69,7 +69,12 @@ export function createSandbox(prefix = 'sl-') {
     ...dirs,
     configFile,
     remove() {
-      rmSync(base, { recursive: true, force: true, maxRetries: 3 });
+      // Processes of the stopped server may still be closing their files for a moment.
+      try {
+        rmSync(base, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+      } catch (err) {
+        console.warn(`[code-server] could not remove the sandbox ${base}: ${err.message}`);
+      }
     },
   };
 }
