@@ -8,6 +8,7 @@ import type { HistoryEntry, NewEntry } from '../../src/core/predict/history';
 import type { ServeLensApi } from '../../src/extension';
 import type { HistoryNode } from '../../src/vscode/history/historyView';
 import type { CallRecord, ResultsView } from '../../src/vscode/predict/contract';
+import { answering } from '../helpers/dialogs';
 
 const EXTENSION_ID = 'servelens.servelens';
 
@@ -26,22 +27,6 @@ function nextChange(provider: vscode.TreeDataProvider<HistoryNode>, what: string
       resolve();
     });
   });
-}
-
-/** Replaces window.showWarningMessage while `body` runs, answering with `answer`; returns the messages asked. */
-async function answering<T>(answer: string | undefined, body: () => Promise<T>): Promise<{ result: T; asked: string[] }> {
-  const window = vscode.window as { showWarningMessage: (...args: unknown[]) => Thenable<unknown> };
-  const original = window.showWarningMessage;
-  const asked: string[] = [];
-  window.showWarningMessage = (message: unknown) => {
-    asked.push(String(message));
-    return Promise.resolve(answer);
-  };
-  try {
-    return { result: await body(), asked };
-  } finally {
-    window.showWarningMessage = original;
-  }
 }
 
 describe('History view', function () {

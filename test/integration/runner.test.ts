@@ -15,6 +15,7 @@ import type { BatchOutcome } from '../../src/vscode/runner/batch';
 import type { RunningServer } from '../../src/vscode/runner/localServer';
 import { startEmulator, type Emulator } from '../emulator/server';
 import { FIXTURES, savedModel } from '../helpers/fixtures';
+import { answering } from '../helpers/dialogs';
 
 const EXTENSION_ID = 'servelens.servelens';
 const HP2 = savedModel('saved_model_half_plus_two_cpu');
@@ -23,22 +24,6 @@ function folder(): string {
   const f = vscode.workspace.workspaceFolders?.[0];
   assert.ok(f, 'the sample workspace is open');
   return f.uri.fsPath;
-}
-
-/** Replaces window.showWarningMessage while `body` runs, answering with `answer`. */
-async function answering<T>(answer: string | undefined, body: () => Promise<T>): Promise<{ result: T; asked: string[] }> {
-  const window = vscode.window as { showWarningMessage: (...args: unknown[]) => Thenable<unknown> };
-  const original = window.showWarningMessage;
-  const asked: string[] = [];
-  window.showWarningMessage = (message: unknown) => {
-    asked.push(String(message));
-    return Promise.resolve(answer);
-  };
-  try {
-    return { result: await body(), asked };
-  } finally {
-    window.showWarningMessage = original;
-  }
 }
 
 const run = <T>(command: string, ...args: unknown[]) => Promise.resolve(vscode.commands.executeCommand<T>(command, ...args));

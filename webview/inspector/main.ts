@@ -21,13 +21,8 @@ import type { Actions } from './render';
 import { Tabs, renderError, renderLoading, renderModel } from './render';
 import { readSnapshot } from './snapshot';
 import { adoptStyles } from './styles';
+import { vsCodeApi } from '../shared/vscodeApi';
 
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
 
 provideVSCodeDesignSystem().register(
   vsCodeButton(),
@@ -41,7 +36,7 @@ provideVSCodeDesignSystem().register(
 );
 adoptStyles();
 
-const vscode = acquireVsCodeApi();
+const vscode = vsCodeApi();
 const TAB_IDS = new Set<string>(Object.values(Tabs));
 const saved = vscode.getState();
 const state: InspectorViewState =

@@ -20,13 +20,8 @@ import { isResultsHostMessage, isResultsViewState } from '../shared/results';
 import { ResultsTabs, renderEmpty, renderRecord } from './render';
 import { readSnapshot } from './snapshot';
 import { adoptResultsStyles } from './styles';
+import { vsCodeApi } from '../shared/vscodeApi';
 
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
 
 provideVSCodeDesignSystem().register(
   vsCodeButton(),
@@ -43,7 +38,7 @@ adoptResultsStyles();
 const STATE_BODY_CHARS = 2 * 1024 * 1024;
 const TAB_IDS = new Set<string>(Object.values(ResultsTabs));
 
-const vscode = acquireVsCodeApi();
+const vscode = vsCodeApi();
 const saved = vscode.getState();
 let state: ResultsViewState = isResultsViewState(saved) ? saved : { tab: '', raw: 'pretty', scrollY: 0 };
 let restoreScroll = state.scrollY > 0;

@@ -52,14 +52,18 @@ const SIGNATURE_TTL_MS = 5 * 60_000;
 
 const SETTING_CONFIRM = 'predict.confirmOnErrors';
 
-export interface PredictControllerDeps {
-  logger: Logger;
+/** What the Predict parts need from the rest of the shell (registerPredict's caller gives them). */
+export interface PredictDeps {
   requests: RequestFilesApi;
   cloud: CloudApi;
   history: HistoryAccess;
   results: () => ResultsView;
   runner: () => LocalRunnerAccess;
   models?: ModelsApi;
+}
+
+export interface PredictControllerDeps extends PredictDeps {
+  logger: Logger;
   /** Per-workspace memory: the deployed model chosen for explain, recent targets. */
   state: vscode.Memento;
 }

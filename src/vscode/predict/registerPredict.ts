@@ -4,30 +4,18 @@
  */
 import * as vscode from 'vscode';
 import { UsageError } from '../../core/errors';
-import type { CloudApi } from '../cloud/registerCloudViews';
 import { registerCommands } from '../commands';
 import { Commands } from '../constants';
 import type { Logger } from '../log';
-import type { ModelsApi } from '../models/registerModelsView';
-import type { RequestFilesApi } from '../requests/registerRequestFiles';
 import { REQUEST_SELECTOR } from '../requests/registerRequestFiles';
 import { PredictCodeLensProvider } from './codeLens';
-import type { CallRecord, HistoryAccess, LocalRunnerAccess, ResultsActions, ResultsView } from './contract';
-import { PredictController, parseRunOptions, predictTargetOf } from './controller';
+import type { CallRecord, ResultsActions } from './contract';
+import { PredictController, parseRunOptions, predictTargetOf, type PredictDeps } from './controller';
 import { pickTargetCommand } from './targetPicker';
 
 export interface PredictApi extends ResultsActions {
   readonly controller: PredictController;
   readonly codeLens: PredictCodeLensProvider;
-}
-
-export interface PredictDeps {
-  requests: RequestFilesApi;
-  cloud: CloudApi;
-  history: HistoryAccess;
-  results: () => ResultsView;
-  runner: () => LocalRunnerAccess;
-  models?: ModelsApi;
 }
 
 export function registerPredict(context: vscode.ExtensionContext, logger: Logger, deps: PredictDeps): PredictApi {
