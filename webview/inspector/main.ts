@@ -23,7 +23,6 @@ import { readSnapshot } from './snapshot';
 import { adoptStyles } from './styles';
 import { vsCodeApi } from '../shared/vscodeApi';
 
-
 provideVSCodeDesignSystem().register(
   vsCodeButton(),
   vsCodeDataGrid(),

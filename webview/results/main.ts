@@ -22,7 +22,6 @@ import { readSnapshot } from './snapshot';
 import { adoptResultsStyles } from './styles';
 import { vsCodeApi } from '../shared/vscodeApi';
 
-
 provideVSCodeDesignSystem().register(
   vsCodeButton(),
   vsCodeDataGrid(),
