@@ -41,6 +41,11 @@ function flatten(v: unknown, shape: number[], depth: number, out: unknown[], wha
 /** One JSON value (a nested list or scalar) as a tensor of `dtype`. */
 export function tensorFromJson(v: unknown, dtype: JsDtype, what: string): HostTensor {
   const shape = shapeOfValue(v, what);
+  if (dtype !== 'string') {
+    const out = numericArray(dtype, shape.reduce((a, b) => a * b, 1));
+    fillNumeric(v, shape, 0, out, 0, dtype, what);
+    return { dtype, shape, values: out };
+  }
   const flat: unknown[] = [];
   flatten(v, shape, 0, flat, what);
   return fromFlat(flat, shape, dtype, what);
@@ -50,9 +55,52 @@ export function tensorFromJson(v: unknown, dtype: JsDtype, what: string): HostTe
 export function stackFromJson(values: unknown[], dtype: JsDtype, what: string): HostTensor {
   if (values.length === 0) throw invalidRequest(`${what}: there are no instances.`);
   const inner = shapeOfValue(values[0], what);
+  if (dtype !== 'string') {
+    // Straight into the typed array: no list of boxed numbers in between (large batches).
+    const size = inner.reduce((a, b) => a * b, 1);
+    const out = numericArray(dtype, size * values.length);
+    values.forEach((v, i) => fillNumeric(v, inner, 0, out, i * size, dtype, `${what} of instance ${i}`));
+    return { dtype, shape: [values.length, ...inner], values: out };
+  }
   const flat: unknown[] = [];
   values.forEach((v, i) => flatten(v, inner, 0, flat, `${what} of instance ${i}`));
   return fromFlat(flat, [values.length, ...inner], dtype, what);
+}
+
+type NumericArray = Float32Array | Int32Array | Uint8Array;
+
+function numericArray(dtype: Exclude<JsDtype, 'string'>, n: number): NumericArray {
+  return dtype === 'float32' ? new Float32Array(n) : dtype === 'int32' ? new Int32Array(n) : new Uint8Array(n);
+}
+
+/** One numeric leaf, as fromFlat converts it. */
+function numericLeaf(x: unknown, dtype: Exclude<JsDtype, 'string'>, what: string): number {
+  if (typeof x === 'number') return dtype === 'bool' ? (x ? 1 : 0) : x;
+  if (typeof x === 'boolean') return x ? 1 : 0;
+  if (x === 'NaN' || x === 'Infinity' || x === '-Infinity') return Number(x);
+  throw invalidRequest(`${what} holds ${JSON.stringify(x)}; a ${dtype} input takes numbers${dtype === 'bool' ? ' or booleans' : ''}.`);
+}
+
+/** Writes a rectangular value of `shape` into `out` from `at`; returns the position after it. */
+function fillNumeric(v: unknown, shape: number[], depth: number, out: NumericArray, at: number, dtype: Exclude<JsDtype, 'string'>, what: string): number {
+  if (depth === shape.length) {
+    if (Array.isArray(v)) throw invalidRequest(`${what} is not rectangular: a list where a value was expected.`);
+    out[at] = numericLeaf(v, dtype, what);
+    return at + 1;
+  }
+  if (!Array.isArray(v) || v.length !== shape[depth]) throw invalidRequest(`${what} is not rectangular: expected a list of ${shape[depth]} at depth ${depth + 1}.`);
+  if (depth === shape.length - 1) {
+    for (let k = 0; k < v.length; k++) {
+      const x: unknown = v[k];
+      if (typeof x === 'number' && dtype !== 'bool') out[at + k] = x;
+      else if (Array.isArray(x)) throw invalidRequest(`${what} is not rectangular: a list where a value was expected.`);
+      else out[at + k] = numericLeaf(x, dtype, what);
+    }
+    return at + v.length;
+  }
+  let pos = at;
+  for (const x of v) pos = fillNumeric(x, shape, depth + 1, out, pos, dtype, what);
+  return pos;
 }
 
 function fromFlat(flat: unknown[], shape: number[], dtype: JsDtype, what: string): HostTensor {
@@ -64,14 +112,8 @@ function fromFlat(flat: unknown[], shape: number[], dtype: JsDtype, what: string
     });
     return { dtype, shape, values: vals };
   }
-  const out = dtype === 'float32' ? new Float32Array(flat.length) : dtype === 'int32' ? new Int32Array(flat.length) : new Uint8Array(flat.length);
-  for (let i = 0; i < flat.length; i++) {
-    const x = flat[i];
-    if (typeof x === 'number') out[i] = dtype === 'bool' ? (x ? 1 : 0) : x;
-    else if (typeof x === 'boolean') out[i] = x ? 1 : 0;
-    else if (x === 'NaN' || x === 'Infinity' || x === '-Infinity') out[i] = Number(x);
-    else throw invalidRequest(`${what} holds ${JSON.stringify(x)}; a ${dtype} input takes numbers${dtype === 'bool' ? ' or booleans' : ''}.`);
-  }
+  const out = numericArray(dtype, flat.length);
+  for (let i = 0; i < flat.length; i++) out[i] = numericLeaf(flat[i], dtype, what);
   return { dtype, shape, values: out };
 }
 
