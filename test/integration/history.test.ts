@@ -8,7 +8,7 @@ import type { HistoryEntry, NewEntry } from '../../src/core/predict/history';
 import type { ServeLensApi } from '../../src/extension';
 import type { HistoryNode } from '../../src/vscode/history/historyView';
 import type { CallRecord, ResultsView } from '../../src/vscode/predict/contract';
-import { answering } from '../helpers/dialogs';
+import { answering, picking } from '../helpers/dialogs';
 
 const EXTENSION_ID = 'servelens.servelens';
 
@@ -114,6 +114,15 @@ describe('History view', function () {
     assert.equal(record.response, '{"predictions": [2.5]}');
     const view = results();
     if (view) assert.equal(view.current()?.entry.id, record.entry.id, 'the results view shows the opened call');
+  });
+
+  it('Open Call from the palette offers the calls, newest first, and opens the one picked', async () => {
+    const { result: record, offered } = await picking((items) => items[1], () => vscode.commands.executeCommand<CallRecord>('servelens.history.open'));
+    assert.deepEqual(offered, ['$(pass) Predict · local models/saved_model_half_plus_two_cpu', '$(error) Explain · Vertex AI endpoint 42 (us-central1)', '$(pass) Predict · local models/saved_model_half_plus_two_cpu']);
+    assert.equal(record.entry.op, 'explain');
+    assert.equal(record.entry.status, 'error');
+    const { result: none } = await picking(() => undefined, () => vscode.commands.executeCommand<CallRecord | undefined>('servelens.history.open'));
+    assert.equal(none, undefined, 'dismissing the pick opens nothing');
   });
 
   it('Delete Call removes that call and its bodies; the tree refreshes', async () => {

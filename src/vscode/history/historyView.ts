@@ -126,6 +126,19 @@ function idOf(arg: unknown, what: string): string {
   throw new UsageError(`${what} needs a call of the History view.`, 'Right-click the call in the ServeLens History view.');
 }
 
+/** From the palette (no argument): the call to act on, picked from the history, newest first. */
+async function pickCall(history: HistoryAccess, what: string): Promise<string> {
+  const entries = await history.store().list();
+  if (!entries.length) throw new UsageError('The history is empty.', 'Click ▶ Predict above a request file first.');
+  const now = Date.now();
+  const picked = await vscode.window.showQuickPick(
+    entries.map((e) => ({ label: `${e.status === 'ok' ? '$(pass)' : '$(error)'} ${callLabel(e)}`, description: callDescription(e, now), detail: e.file ? vscode.workspace.asRelativePath(e.file) : undefined, id: e.id })),
+    { title: what, placeHolder: 'Pick a call', matchOnDescription: true, matchOnDetail: true },
+  );
+  if (!picked) throw new vscode.CancellationError();
+  return picked.id;
+}
+
 /** Registers the History tree and its commands; everything is owned by `context.subscriptions`. */
 export function registerHistoryView(context: vscode.ExtensionContext, logger: Logger, deps: HistoryViewDeps): HistoryViewApi {
   const provider = new HistoryTreeProvider(deps.history, logger);
@@ -152,7 +165,7 @@ export function registerHistoryView(context: vscode.ExtensionContext, logger: Lo
 
   /** The call with its stored bodies, as the results view shows it. */
   const load = async (arg: unknown, what: string): Promise<CallRecord> => {
-    const id = idOf(arg, what);
+    const id = arg === undefined ? await pickCall(deps.history, what) : idOf(arg, what);
     const stored = await deps.history.store().get(id);
     if (!stored) {
       provider.refresh();
@@ -178,7 +191,7 @@ export function registerHistoryView(context: vscode.ExtensionContext, logger: Lo
       await deps.rerun(record);
     },
     [Commands.historyDelete]: async (arg?: unknown) => {
-      const id = idOf(arg, 'Delete Call');
+      const id = arg === undefined ? await pickCall(deps.history, 'Delete Call') : idOf(arg, 'Delete Call');
       const deleted = await deps.history.store().delete(id);
       deps.history.changed();
       return deleted;
