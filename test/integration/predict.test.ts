@@ -12,6 +12,7 @@ import * as vscode from 'vscode';
 import { createLocalPredictor } from '../../src/core/runner';
 import { startEmulator, type Emulator } from '../emulator/server';
 import { FIXTURES } from '../helpers/fixtures';
+import { answering, picking } from '../helpers/dialogs';
 import { rendered, type RenderedSource } from '../helpers/rendered';
 
 const EXTENSION_ID = 'servelens.servelens';
@@ -75,6 +76,54 @@ function diagnosticsWhere(uri: vscode.Uri, accept: (ds: vscode.Diagnostic[]) => 
     });
     check();
   });
+}
+
+/**
+ * Replaces window.createQuickPick while `body` runs with a picker that, once its listing is done
+ * (not busy), records the items offered and accepts the one `choose` names (or hides).
+ */
+async function choosingTarget<T>(choose: (items: readonly vscode.QuickPickItem[]) => vscode.QuickPickItem | undefined, body: () => Thenable<T>): Promise<{ result: T; offered: vscode.QuickPickItem[] }> {
+  const window = vscode.window as unknown as { createQuickPick: () => unknown };
+  const original = window.createQuickPick;
+  let offered: vscode.QuickPickItem[] = [];
+  window.createQuickPick = () => {
+    const accept = new vscode.EventEmitter<void>();
+    const hide = new vscode.EventEmitter<void>();
+    let items: vscode.QuickPickItem[] = [];
+    let busy = false;
+    let shown = false;
+    let settled = false;
+    const qp = {
+      title: '', placeholder: '', matchOnDescription: false, matchOnDetail: false,
+      activeItems: [] as vscode.QuickPickItem[], selectedItems: [] as vscode.QuickPickItem[],
+      get items() { return items; },
+      set items(v: vscode.QuickPickItem[]) { items = v; check(); },
+      get busy() { return busy; },
+      set busy(v: boolean) { busy = v; check(); },
+      onDidAccept: accept.event,
+      onDidHide: hide.event,
+      show() { shown = true; check(); },
+      dispose() { accept.dispose(); hide.dispose(); },
+    };
+    function check(): void {
+      if (settled || !shown || busy) return;
+      settled = true;
+      offered = items;
+      const c = choose(items);
+      setTimeout(() => {
+        if (c) {
+          qp.selectedItems = [c];
+          accept.fire();
+        } else hide.fire();
+      }, 0);
+    }
+    return qp;
+  };
+  try {
+    return { result: await body(), offered };
+  } finally {
+    window.createQuickPick = original;
+  }
 }
 
 function predictions(record: CallRecord | undefined): unknown {
@@ -300,5 +349,46 @@ describe('Predict and Explain from request files', function () {
     assert.ok(!text.includes(EMULATOR_TOKEN), 'the access token never reaches the log');
     assert.ok(!/Bearer\s+ya29/.test(text));
     assert.ok(!text.includes('"instances"'), 'request bodies are not logged');
+  });
+
+  it('asks before sending a request with errors: dismissed sends nothing, "Send Anyway" sends it', async () => {
+    const uri = vscode.Uri.file(join(root(), 'cloud', 'wrong-signature.request.json'));
+    emu.clearRequests();
+    const dismissed = await answering(undefined, () => Promise.resolve(vscode.commands.executeCommand<CallRecord | undefined>('servelens.request.predict', uri)));
+    assert.equal(dismissed.result, undefined);
+    assert.equal(dismissed.asked.length, 1);
+    assert.match(dismissed.asked[0]!, /wrong-signature\.request\.json has 1 error.*no_such_signature/);
+    assert.ok(!emu.requests().some((r) => /:(predict|rawPredict)$/.test(r.path)), 'nothing was sent');
+    const sent = await answering('Send Anyway', () => Promise.resolve(vscode.commands.executeCommand<CallRecord>('servelens.request.predict', uri)));
+    assert.equal(sent.result.entry.status, 'error');
+    assert.equal(sent.result.diagnosis?.code, 'signature-not-found');
+  });
+
+  it('Explain on an endpoint with two deployed models asks which one', async () => {
+    const uri = vscode.Uri.file(join(root(), 'cloud', 'half_plus_two.request.json'));
+    const { result, offered } = await picking((items) => items.find((i) => (i as { id?: string }).id === STABLE), () => vscode.commands.executeCommand<CallRecord>('servelens.request.explain', uri));
+    assert.deepEqual(offered.map((l) => l).sort(), ['half_plus_two-canary', 'half_plus_two-stable']);
+    assert.equal(result.entry.status, 'ok', JSON.stringify(result.diagnosis));
+    assert.equal(result.entry.target.name, `${ENDPOINT} (deployed model ${STABLE})`);
+  });
+
+  it('Target ▾ lists local models, Vertex AI endpoints and deployed models, AI Platform versions and TF Serving models, and binds the one chosen', async () => {
+    const file = join(root(), 'target-pick-test.request.json');
+    cleanup.push(file);
+    await writeFile(file, '{"instances": [1.0]}\n');
+    const uri = vscode.Uri.file(file);
+    const tfs = (items: readonly vscode.QuickPickItem[]) => items.find((i) => i.label === '$(server) half_plus_two');
+    const { offered } = await choosingTarget(tfs, () => vscode.commands.executeCommand('servelens.request.pickTarget', uri));
+    const labels = offered.map((i) => i.label);
+    for (const want of ['Local models (run with TensorFlow.js)', '$(symbol-structure) half_plus_two_cpu', 'Vertex AI endpoints', 'AI Platform models', 'TF Serving', '$(cloud) half-plus-two-prod', '$(package) half_plus_two-stable', '$(versions) half_plus_two v1', '$(server) half_plus_two', '$(edit) Other target…']) {
+      assert.ok(labels.includes(want), `"${want}" among ${JSON.stringify(labels)}`);
+    }
+    const written = JSON.parse(await readFile(bindingFile, 'utf8')) as { bindings: { files: string; target: Record<string, string> }[] };
+    const entry = written.bindings.find((b) => b.files === 'target-pick-test.request.json');
+    assert.deepEqual(entry?.target, { tfServing: `${emu.url}/v1/models/half_plus_two` });
+    // Chosen once, it is offered first next time.
+    const again = await choosingTarget(() => undefined, () => vscode.commands.executeCommand('servelens.request.pickTarget', uri));
+    assert.equal(again.offered[0]?.label, 'Recently used');
+    assert.equal(again.offered[1]?.label, '$(history) half_plus_two (TF Serving)');
   });
 });

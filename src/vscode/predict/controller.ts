@@ -253,7 +253,10 @@ export class PredictController {
     vopts.fileKind = opts.line !== undefined || setup.fileKind === 'jsonl' ? 'json' : setup.fileKind;
     if (prepared.signatures) vopts.signatures = prepared.signatures;
     if (prepared.target.kind === 'local') vopts.target = 'local';
-    const findings = validateText(body, vopts).findings.filter((f) => f.severity === 'error');
+    // A signature other than serving_default goes to Vertex AI through :rawPredict (send()), which
+    // takes "signature_name"; only :predict rejects it.
+    const viaRaw = prepared.target.kind === 'vertex' && op === 'predict' && prepared.signatureName !== undefined && prepared.signatureName !== 'serving_default';
+    const findings = validateText(body, vopts).findings.filter((f) => f.severity === 'error' && !(viaRaw && f.code === 'unsupported-field' && f.message.includes('"signature_name"')));
     if (findings.length && !opts.sendAnyway && vscode.workspace.getConfiguration('servelens').get<boolean>(SETTING_CONFIRM, true)) {
       if (!(await this.#confirmErrors(doc, findings))) return undefined;
     }

@@ -58,7 +58,7 @@ export function registerPredict(context: vscode.ExtensionContext, logger: Logger
       if (line === undefined) throw new UsageError('No line to predict.', 'Put the cursor on an instance line of a JSON Lines file, or click "Predict this line" above it.');
       return controller.run(uri, 'predict', { ...o, line });
     },
-    [Commands.requestPickTarget]: pickTargetCommand({ logger, cloud: deps.cloud, state: context.workspaceState, ...(deps.models ? { models: deps.models } : {}) }),
+    [Commands.requestPickTarget]: pickTargetCommand({ logger, cloud: deps.cloud, state: context.workspaceState, requests: deps.requests, ...(deps.models ? { models: deps.models } : {}) }),
     [Commands.resultsShowLast]: async () => {
       const current = deps.results().current();
       if (current) return deps.results().show(current);

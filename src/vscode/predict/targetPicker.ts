@@ -14,7 +14,9 @@ import type { CloudApi } from '../cloud/registerCloudViews';
 import { Commands } from '../constants';
 import type { Logger } from '../log';
 import type { ModelsApi } from '../models/registerModelsView';
+import { resolve } from 'node:path';
 import { bindableModelDir, portablePath } from '../requests/bindTarget';
+import type { RequestFilesApi } from '../requests/registerRequestFiles';
 import { modelLabel, targetLabel } from '../requests/core';
 
 const RECENT_KEY = 'servelens.targets.recent';
@@ -48,6 +50,8 @@ export interface PickerDeps {
   logger: Logger;
   cloud: CloudApi;
   models?: ModelsApi;
+  /** The workspace's bindings: local models they name are offered too. */
+  requests?: RequestFilesApi;
   state: vscode.Memento;
 }
 
@@ -119,7 +123,7 @@ function pick(deps: PickerDeps, root: string | undefined): Promise<TargetItem | 
   const recent = deps.state.get<BindingTarget[]>(RECENT_KEY) ?? [];
   groups.set('recent', recent.map((t) => ({ label: `$(history) ${targetLabel(t)}`, description: Object.values(t)[0], target: t })));
   groups.set('other', [{ label: '$(edit) Other target…', detail: 'A model path, an endpoint, model version or TF Serving URL typed in', other: true, alwaysShow: true }]);
-  fill('local', async () => localItems(deps, root));
+  fill('local', () => localItems(deps, root));
   fill('vertex', () => vertexItems(deps, abort.signal));
   fill('aiplatform', () => aiPlatformItems(deps, abort.signal));
   fill('tfserving', async () => tfServingItems(deps));
@@ -143,18 +147,27 @@ function pick(deps: PickerDeps, root: string | undefined): Promise<TargetItem | 
   });
 }
 
-function localItems(deps: PickerDeps, root: string | undefined): TargetItem[] {
-  const models = deps.models?.models() ?? [];
-  return models.map((m) => {
+/** The models of the Models view, and the local models the workspace's bindings already name. */
+async function localItems(deps: PickerDeps, root: string | undefined): Promise<TargetItem[]> {
+  const items: TargetItem[] = [];
+  const seen = new Set<string>();
+  const add = (dir: string, label: string, detail?: string) => {
+    const key = resolve(dir);
+    if (seen.has(key)) return;
+    seen.add(key);
+    items.push({ label: `$(symbol-structure) ${label}`, description: vscode.workspace.asRelativePath(dir), detail, target: { model: root ? portablePath(root, dir) : dir } });
+  };
+  for (const m of deps.models?.models() ?? []) {
     const dir = m.versioned ? m.dir : bindableModelDir(m.versions[m.versions.length - 1]?.file ?? `${m.dir}/saved_model.pb`);
-    const path = root ? portablePath(root, dir) : dir;
-    return {
-      label: `$(symbol-structure) ${m.label || modelLabel(dir)}`,
-      description: vscode.workspace.asRelativePath(dir),
-      detail: m.versioned ? `versions ${m.versions.map((v) => v.name).join(', ')}` : undefined,
-      target: { model: path },
-    };
-  });
+    add(dir, m.label || modelLabel(dir), m.versioned ? `versions ${m.versions.map((v) => v.name).join(', ')}` : undefined);
+  }
+  if (root && deps.requests) {
+    const loaded = await deps.requests.bindings.bindings(root).catch(() => undefined);
+    for (const b of loaded?.bindings ?? []) {
+      if ('model' in b.target) add(resolve(root, b.target.model), modelLabel(b.target.model), `bound to ${b.files} in ${vscode.workspace.asRelativePath(loaded!.path ?? root)}`);
+    }
+  }
+  return items;
 }
 
 async function vertexItems(deps: PickerDeps, signal: AbortSignal): Promise<TargetItem[]> {
