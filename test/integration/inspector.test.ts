@@ -133,7 +133,8 @@ function rendered(
     const timer = setTimeout(() => {
       sub.dispose();
       const seen = api.inspector.snapshots().filter((s) => s.uri === uri.toString()).map((s) => s.snapshot.state);
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} (renders seen for it: ${seen.join(', ') || 'none'})`));
+      const tabs = vscode.window.tabGroups.all.map((g) => `group ${g.viewColumn}${g.isActive ? ' (active)' : ''}: ${g.tabs.map((t) => `${t.label}${t.isActive ? '*' : ''}`).join(', ')}`).join('; ');
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} (renders seen for it: ${seen.join(', ') || 'none'}; tabs: ${tabs})`));
     }, timeoutMs);
     const sub = api.inspector.onDidRender((s) => {
       if (!matches(s)) return;
@@ -160,6 +161,8 @@ describe('SavedModel inspector', function () {
 
   before(async () => {
     api = await serveLens();
+    // Start from an empty editor area whatever the suites before left open (a results panel).
+    await closeAll();
   });
   afterEach(closeAll);
   after(async () => {

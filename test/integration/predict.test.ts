@@ -39,7 +39,7 @@ interface Api {
   logUri: vscode.Uri;
   cloud: { refresh(): Promise<void> };
   history: { store(): { list(): Promise<HistoryEntry[]>; clear(): Promise<void> }; changed(): void };
-  results: RenderedSource & { current(): CallRecord | undefined };
+  results: RenderedSource & { current(): CallRecord | undefined; isOpen(): boolean };
 }
 
 function root(): string {
@@ -179,6 +179,10 @@ describe('Predict and Explain from request files', function () {
   afterEach(async () => {
     emu.faults.clear();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    // The results panel's close reaches the extension host a moment later: wait for it, so the
+    // next call opens a new panel instead of revealing the one being closed.
+    const deadline = Date.now() + 5_000;
+    while (api.results.isOpen() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   });
 
   it('puts Predict, Explain, the target and (for a local model) Predict locally above a request file', async () => {

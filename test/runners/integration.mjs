@@ -60,6 +60,8 @@ async function runCodeServer() {
   let page;
   let code = 1;
   let reason = '';
+  // The browser's console (workbench and webview frames), kept on a failure: the last 1000 lines.
+  const browserConsole = [];
   try {
     server = await startCodeServer({ sandbox, env: testEnvironment() });
     console.log(`[integration] code-server on ${server.origin} (started in ${Date.now() - started} ms)`);
@@ -82,6 +84,10 @@ async function runCodeServer() {
     // Workbench errors (not the extension host's) are useful when the suite never starts.
     const pageErrors = [];
     page.on('pageerror', (err) => pageErrors.push(String(err)));
+    page.on('console', (m) => {
+      browserConsole.push(`${new Date().toISOString()} [${m.type()}] ${m.text()}`);
+      if (browserConsole.length > 1000) browserConsole.shift();
+    });
 
     const url = workbenchUrl(server, workspace, [
       ['extensionDevelopmentPath', remoteUri(server, repoRoot)],
@@ -121,6 +127,7 @@ async function runCodeServer() {
         copyFileSync(server.logFile, join(resultsDir, 'integration-code-server.log'));
       }
       writeFileSync(join(resultsDir, 'integration-failure.txt'), `${reason}\n`);
+      writeFileSync(join(resultsDir, 'integration-browser-console.txt'), `${browserConsole.join('\n')}\n`);
       console.error(`[integration] FAILED: ${reason}`);
       console.error(`[integration] kept ${join('test-results', 'integration-failure.png')} and integration-code-server.log`);
     }

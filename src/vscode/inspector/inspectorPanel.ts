@@ -35,8 +35,11 @@ export class InspectorPanel extends Disposable {
     this._register(document.onDidChange((s) => this.postState(s)));
     this._register(
       panel.onDidChangeViewState(() => {
-        // A hidden webview is torn down; it says `ready` again when shown.
-        if (!panel.visible) this.ready = false;
+        // A hidden webview is torn down and says `ready` again when shown, and then gets the state.
+        // `ready` is not reset on hiding: visibility can flicker while editor groups change (other
+        // editors closing) without the webview being torn down, and a webview that was never torn
+        // down says nothing again; posting the state once more on showing covers both.
+        if (panel.visible) this.postState(this.document.state);
       }),
     );
     this._register(panel.onDidDispose(() => this.dispose()));

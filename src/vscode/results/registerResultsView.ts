@@ -16,6 +16,8 @@ export type ResultsViewApi = ResultsView & {
   snapshot(): RenderedResults | undefined;
   /** Fires after every render of the webview. */
   onDidRender: vscode.Event<RenderedResults>;
+  /** Whether the panel is open. */
+  isOpen(): boolean;
 };
 
 export function registerResultsView(context: vscode.ExtensionContext, logger: Logger, actions: ResultsActions): ResultsViewApi {
@@ -26,5 +28,6 @@ export function registerResultsView(context: vscode.ExtensionContext, logger: Lo
     current: () => controller.current(),
     snapshot: () => controller.snapshot,
     onDidRender: controller.onDidRender,
+    isOpen: () => controller.isOpen,
   };
 }

@@ -43,17 +43,12 @@ function defaultSaveUri(record: CallRecord): vscode.Uri | undefined {
   return folder ? vscode.Uri.joinPath(folder.uri, name) : undefined;
 }
 
-/** A panel closed this soon after show() revealed it, before it rendered, is opened again for that call. */
-const SHOW_RACE_MS = 3000;
-
 export class ResultsPanelController extends Disposable implements vscode.WebviewPanelSerializer {
   private panel: vscode.WebviewPanel | undefined;
   private panelDisposables: vscode.Disposable[] = [];
   private ready = false;
   private record: CallRecord | undefined;
   private last: RenderedResults | undefined;
-  /** The call show() was asked for and the webview has not rendered yet. */
-  private showing: { id: string; at: number } | undefined;
   private readonly rendered = this._register(new vscode.EventEmitter<RenderedResults>());
   readonly onDidRender = this.rendered.event;
 
@@ -74,6 +69,11 @@ export class ResultsPanelController extends Disposable implements vscode.Webview
     return this.record;
   }
 
+  /** Whether a Results panel is open (VS Code has not told the extension of its closing yet). */
+  get isOpen(): boolean {
+    return this.panel !== undefined;
+  }
+
   /** What the webview last said it shows (while the panel is open). */
   get snapshot(): RenderedResults | undefined {
     return this.last;
@@ -81,7 +81,6 @@ export class ResultsPanelController extends Disposable implements vscode.Webview
 
   async show(record: CallRecord): Promise<void> {
     this.record = record;
-    this.showing = { id: record.entry.id, at: Date.now() };
     if (this.panel) {
       this.panel.reveal(this.panel.viewColumn, true);
     } else {
@@ -118,16 +117,13 @@ export class ResultsPanelController extends Disposable implements vscode.Webview
     this.panelDisposables.push(
       webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
       panel.onDidChangeViewState(() => {
-        // A hidden webview is torn down; it says `ready` again when shown.
-        if (!panel.visible) this.ready = false;
+        // A hidden webview is torn down and says `ready` again when shown; visibility can also
+        // flicker while editor groups change without a teardown, so `ready` is kept and the call
+        // is posted again on showing (the view renders the same call twice at worst).
+        if (panel.visible) void this.postShow();
       }),
       panel.onDidDispose(() => {
-        if (this.panel !== panel) return;
-        this.detach();
-        // Closed while a new call was on its way to it (the close was already under way when
-        // show() revealed it): show that call in a new panel rather than losing it.
-        const s = this.showing;
-        if (s && this.record?.entry.id === s.id && Date.now() - s.at < SHOW_RACE_MS && !this.isDisposed) void this.show(this.record);
+        if (this.panel === panel) this.detach();
       }),
     );
     webview.html = webviewHtml(webview, this.extensionUri, 'results', 'ServeLens Results');
@@ -165,7 +161,6 @@ export class ResultsPanelController extends Disposable implements vscode.Webview
         return;
       case 'rendered':
         this.last = message.snapshot;
-        if (this.showing?.id === message.snapshot.entryId) this.showing = undefined;
         this.rendered.fire(message.snapshot);
         return;
       case 'action':
