@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Signature } from '../../src/core/model/types';
 import type { TextEdit } from '../../src/core/request/types';
+import { signatureNameOf } from '../../src/core/request/locate';
 import { aliasAt, completionContext, convertFormat, validateRequest } from '../../src/core/request/validate';
 
 const SIGS: Signature[] = [
@@ -147,5 +148,16 @@ describe('convertFormat', () => {
     assert.equal(convertFormat('{"instances": [1], "inputs": [1]}', 'columnar'), undefined, 'both present');
     assert.equal(convertFormat('{"instances": [1,', 'columnar'), undefined, 'syntax error');
     assert.equal(convertFormat('{"instances": []}', 'columnar'), undefined, 'empty');
+  });
+});
+
+describe('signatureNameOf', () => {
+  it('reads the top-level "signature_name" wherever it is written, and only that one', () => {
+    assert.equal(signatureNameOf('{"signature_name": "regress_x_to_y", "instances": [1.0]}'), 'regress_x_to_y');
+    assert.equal(signatureNameOf('{"instances": [{"x": 1.0}], "signature_name": "a\\"b"}'), 'a"b');
+    assert.equal(signatureNameOf('{"instances": [{"signature_name": "inside"}]}'), undefined);
+    assert.equal(signatureNameOf('{"instances": ["\\"signature_name\\": \\"in a string\\""]}'), undefined);
+    assert.equal(signatureNameOf('{"instances": [1.0,, ], "signature_name": "kept"'), 'kept', 'a body with errors is read tolerantly');
+    assert.equal(signatureNameOf('{"instances": [1.0]}'), undefined);
   });
 });

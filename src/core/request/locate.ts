@@ -183,6 +183,11 @@ function walk(src: string, offset: number, from: number, to: number, inclusiveSt
   return { hit, signatureName };
 }
 
+/** The body's top-level "signature_name" as written (read tolerantly: the body may hold errors). */
+export function signatureNameOf(text: string): string | undefined {
+  return walk(text, -1, 0, text.length, false).signatureName;
+}
+
 function lineBounds(text: string, offset: number): { start: number; end: number; index: number } {
   const start = text.lastIndexOf('\n', offset - 1) + 1;
   let end = text.indexOf('\n', offset);

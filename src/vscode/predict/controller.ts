@@ -11,7 +11,6 @@
  */
 import { basename, relative } from 'node:path';
 import * as vscode from 'vscode';
-import { AiPlatformClient } from '../../core/cloud/aiplatform';
 import { isCloudError } from '../../core/cloud/errors';
 import { verbForMethod, type TfServingVerb } from '../../core/cloud/tfserving';
 import { deployedModelsOf } from '../../core/cloud/vertex';
@@ -20,8 +19,8 @@ import type { Signature } from '../../core/model/types';
 import { cliCommand, curlCommand, gcloudCommand } from '../../core/predict/commands';
 import { diagnose, type Diagnosis } from '../../core/predict/diagnose';
 import type { HistoryEntry, NewEntry } from '../../core/predict/history';
-import { targetSignatures } from '../../core/predict/signatures';
 import { parseTfServingUrl, send, targetFromBinding, targetLabel, targetName, type PredictOp, type PredictTarget, type SendResult } from '../../core/predict/target';
+import { signatureNameOf } from '../../core/request/locate';
 import type { RequestFinding } from '../../core/request/types';
 import type { CloudApi } from '../cloud/registerCloudViews';
 import type { Logger } from '../log';
@@ -31,6 +30,7 @@ import type { BoundTarget } from '../requests/core';
 import type { RequestFilesApi } from '../requests/registerRequestFiles';
 import { validateOptions } from '../requests/resolver';
 import type { CallRecord, HistoryAccess, LocalRunnerAccess, ResultsView } from './contract';
+import type { TargetSignatureCache } from './signatureCache';
 
 /** Options a caller (a CodeLens, a test, a script) may pass after the file's URI. */
 export interface RunOptions {
@@ -47,9 +47,6 @@ export interface RunOptions {
 /** Whole JSON Lines files above this are sent as a batch, not as one request. */
 export const MAX_INLINE_JSONL_BYTES = 1.5 * 1024 * 1024;
 
-/** How long a target's signatures are reused before being read again. */
-const SIGNATURE_TTL_MS = 5 * 60_000;
-
 const SETTING_CONFIRM = 'predict.confirmOnErrors';
 
 /** What the Predict parts need from the rest of the shell (registerPredict's caller gives them). */
@@ -64,6 +61,8 @@ export interface PredictDeps {
 
 export interface PredictControllerDeps extends PredictDeps {
   logger: Logger;
+  /** Each target's signatures, read once (shared with the request files' validation). */
+  targets: TargetSignatureCache;
   /** Per-workspace memory: the deployed model chosen for explain, recent targets. */
   state: vscode.Memento;
 }
@@ -93,11 +92,6 @@ export function predictTargetOf(bound: BoundTarget): PredictTarget {
   }
 }
 
-interface CachedSignatures {
-  at: number;
-  value: Promise<{ signatures: Signature[]; source: string } | undefined>;
-}
-
 /** What one send needs, gathered before the progress notification opens. */
 interface Prepared {
   uri: vscode.Uri;
@@ -114,18 +108,7 @@ interface Prepared {
 }
 
 export class PredictController {
-  readonly #signatures = new Map<string, CachedSignatures>();
-  /** The gs:// folder (or model path) a cloud target's signatures came from, for "Predict locally". */
-  readonly #artifactOf = new Map<string, string>();
-  readonly #changed = new vscode.EventEmitter<void>();
-  /** Fires when what the CodeLenses show may have changed (a target's model became known). */
-  readonly onDidChange = this.#changed.event;
-
   constructor(private readonly deps: PredictControllerDeps) {}
-
-  dispose(): void {
-    this.#changed.dispose();
-  }
 
   /** Predict or Explain the request file `uri` (the active editor's when absent). */
   async run(arg: unknown, op: PredictOp, opts: RunOptions = {}): Promise<CallRecord | undefined> {
@@ -181,20 +164,10 @@ export class PredictController {
     }
     if (target.kind === 'tf-serving') names.add(target.model);
     if (target.kind === 'ai-platform') names.add(target.model.split('/')[3] ?? '');
-    const artifact = this.#artifactOf.get(targetName({ ...target, ...(target.kind === 'vertex' ? { deployedModelId: undefined } : {}) } as PredictTarget));
-    if (artifact) names.add(modelLabel(artifact.replace(/^gs:\/\//, '/')));
+    const read = this.deps.targets.peek(target);
+    if (read) names.add(modelLabel(read.source.replace(/^gs:\/\//, '/')));
     const found = models.find((m) => names.has(m.label) || names.has(modelLabel(m.dir)));
     return found?.dir;
-  }
-
-  /** A target's signatures as Predict reads them (cached for a few minutes per target). */
-  signaturesOf(target: PredictTarget): Promise<{ signatures: Signature[]; source: string } | undefined> {
-    return this.#targetSignatures(target);
-  }
-
-  /** Forgets the signatures read (the cloud session changed: another endpoint, other credentials). */
-  forgetSignatures(): void {
-    this.#signatures.clear();
   }
 
   // --- preparing a call --------------------------------------------------------------------
@@ -239,7 +212,7 @@ export class PredictController {
     const body = this.#body(doc, setup.fileKind, opts.line);
     const prepared: Prepared = { uri: doc.uri, file: doc.uri.fsPath, op, target, body };
     if (setup.lookup.root) prepared.root = setup.lookup.root;
-    const named = signatureNameIn(body);
+    const named = signatureNameOf(body);
     await this.#withSignatures(prepared, named ?? bound.signature, setup.model?.signatures);
 
     if (op === 'explain' && target.kind === 'vertex') {
@@ -298,7 +271,7 @@ export class PredictController {
     let sigs = known;
     if (!sigs) {
       try {
-        sigs = (await this.#targetSignatures(p.target))?.signatures;
+        sigs = (await this.deps.targets.get(p.target)).signatures;
       } catch (err) {
         this.deps.logger.warn('predict', `signatures of ${targetLabel(p.target)} could not be read (the request is sent unchecked): ${describeError(err)}`);
       }
@@ -312,32 +285,6 @@ export class PredictController {
       p.signature = sig;
       if (p.target.kind === 'tf-serving') p.method = verbForMethod(sig.method);
     }
-  }
-
-  #targetSignatures(target: PredictTarget): Promise<{ signatures: Signature[]; source: string } | undefined> {
-    const key = targetName(target.kind === 'vertex' ? { kind: 'vertex', endpoint: target.endpoint } : target);
-    const hit = this.#signatures.get(key);
-    if (hit && Date.now() - hit.at < SIGNATURE_TTL_MS) return hit.value;
-    const session = this.deps.cloud.session();
-    const value = targetSignatures(target, {
-      http: session.http,
-      ...(session.apiEndpoint ? { apiEndpoint: session.apiEndpoint.url } : {}),
-      vertex: session.vertex,
-      artifacts: session.artifacts,
-      aiPlatform: (region) => (region === 'global' ? session.aiPlatform : new AiPlatformClient({ http: session.http, region, ...(session.apiEndpoint ? { apiEndpoint: session.apiEndpoint.url } : {}) })),
-      local: (path) => this.deps.requests.signatures.get(path).then((m) => m.signatures),
-    });
-    this.#signatures.set(key, { at: Date.now(), value });
-    value.then(
-      (r) => {
-        if (r && target.kind !== 'local' && this.#artifactOf.get(key) !== r.source) {
-          this.#artifactOf.set(key, r.source.replace(/\/saved_model\.pb(txt)?$/, ''));
-          this.#changed.fire();
-        }
-      },
-      () => this.#signatures.delete(key),
-    );
-    return value;
   }
 
   async #askDeployedModel(endpoint: string): Promise<string | undefined> {
@@ -489,7 +436,7 @@ export class PredictController {
     // A failure about the input is worth reading the signatures for, if not read yet.
     if (!p.signatures && isCloudError(err) && ['invalid-argument', 'failed-precondition', 'internal', 'unknown'].includes(err.reason)) {
       try {
-        p.signatures = (await this.#targetSignatures(p.target))?.signatures;
+        p.signatures = (await this.deps.targets.get(p.target)).signatures;
       } catch {
         // explained without them
       }
@@ -525,15 +472,4 @@ export class PredictController {
 function isCancelled(err: unknown): boolean {
   if (isCloudError(err, 'cancelled') || (err instanceof Error && err.name === 'AbortError')) return true;
   return ServeLensError.is(err, 'runner') && (err as { reason?: unknown }).reason === 'cancelled';
-}
-
-/** The body's own `signature_name`, when it is JSON and names one. */
-export function signatureNameIn(body: string): string | undefined {
-  const m = /"signature_name"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(body.length > 4096 ? body.slice(0, 4096) : body);
-  if (!m) return undefined;
-  try {
-    return JSON.parse(`"${m[1]}"`) as string;
-  } catch {
-    return undefined;
-  }
 }

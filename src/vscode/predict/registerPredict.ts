@@ -11,6 +11,7 @@ import { REQUEST_SELECTOR } from '../requests/registerRequestFiles';
 import { PredictCodeLensProvider } from './codeLens';
 import type { CallRecord, ResultsActions } from './contract';
 import { PredictController, parseRunOptions, predictTargetOf, type PredictDeps } from './controller';
+import { TargetSignatureCache } from './signatureCache';
 import { pickTargetCommand } from './targetPicker';
 
 export interface PredictApi extends ResultsActions {
@@ -19,25 +20,22 @@ export interface PredictApi extends ResultsActions {
 }
 
 export function registerPredict(context: vscode.ExtensionContext, logger: Logger, deps: PredictDeps): PredictApi {
-  const controller = new PredictController({ logger, state: context.workspaceState, ...deps });
+  // Each target's signatures are read once, for Predict and for validating request files bound to
+  // a cloud or TF Serving target as they are typed.
+  const targets = new TargetSignatureCache(deps.cloud, deps.requests.signatures);
+  const controller = new PredictController({ logger, state: context.workspaceState, targets, ...deps });
   const codeLens = new PredictCodeLensProvider({
     requests: deps.requests,
     localModelFor: (t) => controller.localModelFor(t),
+    // A cloud target's local copy is known once its signatures were read, or a model was found.
     onDidChange: (listener, thisArg, disposables) => {
-      const a = controller.onDidChange(listener, thisArg, disposables);
+      const a = targets.onDidChange(listener, thisArg, disposables);
       const b = deps.models?.onDidScan(() => listener.call(thisArg, undefined));
       return { dispose: () => (a.dispose(), b?.dispose()) };
     },
   });
-  context.subscriptions.push(controller, codeLens, vscode.languages.registerCodeLensProvider(REQUEST_SELECTOR, codeLens));
-
-  // Request files bound to a cloud or TF Serving target are checked against its signatures too,
-  // read the way Predict reads them (and again when the cloud session is rebuilt).
-  deps.requests.resolver.setRemote((bound) => controller.signaturesOf(predictTargetOf(bound)));
-  context.subscriptions.push(deps.cloud.onDidRebuild(() => {
-    controller.forgetSignatures();
-    deps.requests.resolver.forgetRemote();
-  }));
+  context.subscriptions.push(targets, codeLens, vscode.languages.registerCodeLensProvider(REQUEST_SELECTOR, codeLens));
+  deps.requests.resolver.setRemote({ entry: (bound) => targets.entry(predictTargetOf(bound)), onDidChange: targets.onDidChange });
 
   const cursorLine = (uri: unknown): number | undefined => {
     const editor = vscode.window.activeTextEditor;

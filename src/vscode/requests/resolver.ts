@@ -25,15 +25,21 @@ export interface RequestSetup {
   remoteError?: unknown;
 }
 
-/** Reads the signatures of a cloud or TF Serving target (the Predict controller's, over the cloud session). */
-export type RemoteSignatures = (target: BoundTarget) => Promise<{ signatures: Signature[]; source: string } | undefined>;
-
-interface RemoteEntry {
-  at: number;
+/** A reading of a target's signatures, as the one who reads them keeps it. */
+export interface SignatureReading {
   settled: boolean;
   value?: { signatures: Signature[]; source: string };
   error?: unknown;
+  /** Resolves (never rejects) when the reading settles. */
   promise: Promise<void>;
+}
+
+/** Where cloud / TF Serving targets' signatures come from (Predict's TargetSignatureCache). */
+export interface RemoteSignatures {
+  /** The reading for a target, started if needed; undefined when there is nothing to read. */
+  entry(target: BoundTarget): SignatureReading | undefined;
+  /** Fires when a reading settled or the readings were forgotten. */
+  readonly onDidChange: vscode.Event<void>;
 }
 
 /** The output files of a batch prediction (servelens batch, Run Batch Prediction): never requests. */
@@ -41,15 +47,12 @@ const BATCH_OUTPUT = /\.predictions\.jsonl$/i;
 
 /** How long validation waits for a target's signatures before checking structure only (and again on arrival). */
 const REMOTE_WAIT_MS = 2500;
-/** Signatures read are reused this long; a failure is not asked again for a minute. */
-const REMOTE_TTL_MS = 5 * 60_000;
-const REMOTE_ERROR_TTL_MS = 60_000;
 
 export class RequestResolver implements vscode.Disposable {
   #remote?: RemoteSignatures;
-  readonly #remoteCache = new Map<string, RemoteEntry>();
+  #remoteSub?: vscode.Disposable;
   readonly #remoteChanged = new vscode.EventEmitter<void>();
-  /** Fires when a cloud / TF Serving target's signatures arrived or failed (validate again). */
+  /** Fires when a cloud / TF Serving target's signatures arrived, failed or were forgotten (validate again). */
   readonly onDidChangeRemote = this.#remoteChanged.event;
 
   constructor(
@@ -58,48 +61,23 @@ export class RequestResolver implements vscode.Disposable {
   ) {}
 
   /** Lets cloud / TF Serving targets be checked against their signatures (set once the cloud session exists). */
-  setRemote(fn: RemoteSignatures): void {
-    this.#remote = fn;
-    this.#remoteCache.clear();
-    this.#remoteChanged.fire();
-  }
-
-  /** Forgets the signatures read from cloud targets (the cloud session changed). */
-  forgetRemote(): void {
-    this.#remoteCache.clear();
+  setRemote(remote: RemoteSignatures): void {
+    this.#remoteSub?.dispose();
+    this.#remote = remote;
+    this.#remoteSub = remote.onDidChange(() => this.#remoteChanged.fire());
     this.#remoteChanged.fire();
   }
 
   dispose(): void {
+    this.#remoteSub?.dispose();
     this.#remoteChanged.dispose();
   }
 
-  /** The target's signatures, waiting a little for a first reading; the entry says how it went. */
-  async #remoteSignatures(target: BoundTarget): Promise<RemoteEntry | undefined> {
-    const fn = this.#remote;
-    if (!fn || !target.resource || !vscode.workspace.isTrusted) return undefined;
-    const key = `${target.kind} ${target.resource}`;
-    let e = this.#remoteCache.get(key);
-    const stale = e?.settled && Date.now() - e.at > (e.error !== undefined ? REMOTE_ERROR_TTL_MS : REMOTE_TTL_MS);
-    if (!e || stale) {
-      const entry: RemoteEntry = { at: Date.now(), settled: false, promise: Promise.resolve() };
-      entry.promise = fn(target).then(
-        (value) => {
-          if (value) entry.value = value;
-          else entry.error = new Error('the target names no model whose signatures can be read (nothing deployed, or no artifact URI)');
-        },
-        (err: unknown) => {
-          entry.error = err;
-        },
-      ).finally(() => {
-        entry.settled = true;
-        entry.at = Date.now();
-        if (this.#remoteCache.get(key) === entry) this.#remoteChanged.fire();
-      });
-      this.#remoteCache.set(key, entry);
-      e = entry;
-    }
-    if (!e.settled) {
+  /** The target's signatures, waiting a little for a first reading; the reading says how it went. */
+  async #remoteSignatures(target: BoundTarget): Promise<SignatureReading | undefined> {
+    if (!this.#remote || !target.resource || !vscode.workspace.isTrusted) return undefined;
+    const e = this.#remote.entry(target);
+    if (e && !e.settled) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([e.promise, new Promise<void>((r) => (timer = setTimeout(r, REMOTE_WAIT_MS)))]);
       clearTimeout(timer);
