@@ -48,7 +48,7 @@ export function tensorFromJson(v: unknown, dtype: JsDtype, what: string): HostTe
   }
   const flat: unknown[] = [];
   flatten(v, shape, 0, flat, what);
-  return fromFlat(flat, shape, dtype, what);
+  return stringsFromFlat(flat, shape, what);
 }
 
 /** Stacks one value per instance along a new first dimension. */
@@ -64,7 +64,7 @@ export function stackFromJson(values: unknown[], dtype: JsDtype, what: string): 
   }
   const flat: unknown[] = [];
   values.forEach((v, i) => flatten(v, inner, 0, flat, `${what} of instance ${i}`));
-  return fromFlat(flat, [values.length, ...inner], dtype, what);
+  return stringsFromFlat(flat, [values.length, ...inner], what);
 }
 
 type NumericArray = Float32Array | Int32Array | Uint8Array;
@@ -103,18 +103,14 @@ function fillNumeric(v: unknown, shape: number[], depth: number, out: NumericArr
   return pos;
 }
 
-function fromFlat(flat: unknown[], shape: number[], dtype: JsDtype, what: string): HostTensor {
-  if (dtype === 'string') {
-    const vals = flat.map((x) => {
-      if (typeof x === 'string') return utf8.encode(x);
-      if (isB64(x)) return new Uint8Array(Buffer.from(x.b64, 'base64'));
-      throw invalidRequest(`${what} holds ${JSON.stringify(x)}; a string input takes strings or {"b64": ...}.`);
-    });
-    return { dtype, shape, values: vals };
-  }
-  const out = numericArray(dtype, flat.length);
-  for (let i = 0; i < flat.length; i++) out[i] = numericLeaf(flat[i], dtype, what);
-  return { dtype, shape, values: out };
+/** String values (DT_STRING inputs): strings as UTF-8, {"b64"} decoded. Numeric inputs go through fillNumeric. */
+function stringsFromFlat(flat: unknown[], shape: number[], what: string): HostTensor {
+  const vals = flat.map((x) => {
+    if (typeof x === 'string') return utf8.encode(x);
+    if (isB64(x)) return new Uint8Array(Buffer.from(x.b64, 'base64'));
+    throw invalidRequest(`${what} holds ${JSON.stringify(x)}; a string input takes strings or {"b64": ...}.`);
+  });
+  return { dtype: 'string', shape, values: vals };
 }
 
 /** The shortest decimal that reads back as the same float32 (as TF Serving's JSON writer prints). */

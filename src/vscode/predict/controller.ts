@@ -182,7 +182,7 @@ export class PredictController {
   async #prepare(doc: vscode.TextDocument, op: PredictOp, opts: RunOptions): Promise<Prepared | undefined> {
     if (doc.uri.scheme !== 'file') throw new UsageError(`${doc.uri.toString()} is not a file on disk.`, 'Save the request in a workspace folder first: bindings and history name files.');
     const setup = await this.deps.requests.resolver.setup(doc, true);
-    if (!setup) throw new UsageError(`${basename(doc.uri.fsPath)} is not a request file.`);
+    if (!setup) throw new UsageError(`${basename(doc.uri.fsPath)} is not a request file.`, 'Open a JSON or JSON Lines request body (*.request.json, *.instances.jsonl, or a file bound in .servelens.json).');
     if (setup.lookup.error) throw setup.lookup.error;
     let bound = setup.lookup.target;
     if (!bound) {
@@ -239,11 +239,11 @@ export class PredictController {
   /** The body to send: the file; a JSON Lines file becomes {"instances": [lines]}; or one line. */
   #body(doc: vscode.TextDocument, fileKind: 'json' | 'jsonl', line: number | undefined): string {
     if (fileKind !== 'jsonl') {
-      if (line !== undefined) throw new UsageError('"Predict this line" is for JSON Lines files (one instance per line).');
+      if (line !== undefined) throw new UsageError('"Predict this line" is for JSON Lines files (one instance per line).', 'Use ▶ Predict to send this whole request body.');
       return doc.getText();
     }
     if (line !== undefined) {
-      if (line >= doc.lineCount) throw new UsageError(`Line ${line + 1} is past the end of ${basename(doc.uri.fsPath)}.`);
+      if (line >= doc.lineCount) throw new UsageError(`Line ${line + 1} is past the end of ${basename(doc.uri.fsPath)} (${doc.lineCount} lines).`, 'Put the cursor on an instance line, or click "Predict this line" above it.');
       const text = doc.lineAt(line).text.trim();
       if (!text) throw new UsageError(`Line ${line + 1} of ${basename(doc.uri.fsPath)} is empty.`, 'Put the cursor on a line that holds an instance.');
       return `{"instances": [${text}]}`;
@@ -262,7 +262,7 @@ export class PredictController {
       }
       lines.push(t);
     }
-    if (!lines.length) throw new UsageError(`${basename(doc.uri.fsPath)} holds no instance.`);
+    if (!lines.length) throw new UsageError(`${basename(doc.uri.fsPath)} holds no instance.`, 'Write one instance per line, e.g. {"x": [1.0]}.');
     return `{"instances": [${lines.join(', ')}]}`;
   }
 

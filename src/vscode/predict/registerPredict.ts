@@ -63,7 +63,7 @@ export function registerPredict(context: vscode.ExtensionContext, logger: Logger
       const last = (await deps.history.store().list())[0];
       if (!last) throw new UsageError('No Predict or Explain call yet.', 'Click ▶ Predict above a request file first.');
       const stored = await deps.history.store().get(last.id);
-      if (!stored) throw new UsageError('The last call is no longer in the history.');
+      if (!stored) throw new UsageError('The last call is no longer in the history.', 'Send the request again with ▶ Predict.');
       const record: CallRecord = { entry: stored.entry };
       if (stored.request !== undefined) record.request = stored.request;
       if (stored.response !== undefined) record.response = stored.response;

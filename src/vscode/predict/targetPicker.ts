@@ -5,6 +5,7 @@
  * (each group fills in when its listing answers; a failed listing shows as an item with its hint).
  * Choosing one binds the file through "Bind Request File to Target" (the workspace's .servelens.json).
  */
+import { resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { listAcrossRegions } from '../../core/cloud/paging';
 import { deployedModelsOf } from '../../core/cloud/vertex';
@@ -14,7 +15,6 @@ import type { CloudApi } from '../cloud/registerCloudViews';
 import { Commands } from '../constants';
 import type { Logger } from '../log';
 import type { ModelsApi } from '../models/registerModelsView';
-import { resolve } from 'node:path';
 import { bindableModelDir, portablePath } from '../requests/bindTarget';
 import type { RequestFilesApi } from '../requests/registerRequestFiles';
 import { modelLabel, targetLabel } from '../requests/core';
@@ -217,12 +217,14 @@ async function aiPlatformItems(deps: PickerDeps, signal: AbortSignal): Promise<T
   const items: TargetItem[] = [];
   for (const project of projects) {
     const page = await session.aiPlatform.listModels(project, { signal });
-    for (const m of page.items.slice(0, 50)) {
-      const name = m.name.startsWith('projects/') ? m.name : `projects/${project}/models/${m.name}`;
+    const models = page.items.slice(0, 50).map((m) => (m.name.startsWith('projects/') ? m.name : `projects/${project}/models/${m.name}`));
+    // Every model's versions at once (the picker waits for the slowest, not for their sum).
+    const versions = await Promise.all(models.map((name) => session.aiPlatform.listVersions(name, { signal }).then((p) => p.items, () => [])));
+    page.items.slice(0, 50).forEach((m, k) => {
+      const name = models[k]!;
       const short = name.split('/').pop()!;
       items.push({ label: `$(cloud) ${short}`, description: `${project} · default version${m.defaultVersion?.name ? ` ${m.defaultVersion.name.split('/').pop()}` : ''}`, target: { version: name } });
-      const versions = await session.aiPlatform.listVersions(name, { signal }).then((p) => p.items, () => []);
-      for (const v of versions) {
+      for (const v of versions[k]!) {
         const vid = v.name.split('/').pop()!;
         items.push({
           label: `$(versions) ${short} ${vid}`,
@@ -230,7 +232,7 @@ async function aiPlatformItems(deps: PickerDeps, signal: AbortSignal): Promise<T
           target: { version: `${name}/versions/${vid}` },
         });
       }
-    }
+    });
   }
   return items;
 }
