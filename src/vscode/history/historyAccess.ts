@@ -2,15 +2,13 @@
  * The call history of this workspace: one CallHistory under the workspace's storage folder
  * (`<storageUri>/history`), or the global storage folder when no folder is open. Its bounds come
  * from `servelens.history.maxEntries` / `servelens.history.maxMegabytes`; a change of either builds
- * a new store once the old one has finished what it was doing. The context key
- * `servelens.history.notEmpty` follows the store (the "Clear" action shows only when there is
- * something to clear).
+ * a new store once the old one has finished what it was doing. Nothing is read at activation:
+ * the store reads its index on the first call or when the History view lists it.
  */
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { describeError } from '../../core/errors';
 import { CallHistory } from '../../core/predict/history';
-import { ContextKeys } from '../constants';
 import { Disposable } from '../lifecycle';
 import type { Logger } from '../log';
 import type { HistoryAccess } from '../predict/contract';
@@ -26,7 +24,6 @@ class WorkspaceHistory extends Disposable implements HistoryAccess {
   #store: CallHistory;
   readonly #emitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.#emitter.event;
-  #notEmpty: boolean | undefined;
 
   constructor(
     private readonly dir: string,
@@ -42,8 +39,6 @@ class WorkspaceHistory extends Disposable implements HistoryAccess {
         }
       }),
     );
-    this._register(this.onDidChange(() => void this.updateContextKey()));
-    void this.updateContextKey();
   }
 
   store(): CallHistory {
@@ -69,17 +64,6 @@ class WorkspaceHistory extends Disposable implements HistoryAccess {
     this.changed();
   }
 
-  private async updateContextKey(): Promise<void> {
-    let notEmpty = false;
-    try {
-      notEmpty = (await this.#store.list()).length > 0;
-    } catch (err) {
-      this.logger.warn('history', `cannot read the history at ${this.dir}: ${describeError(err)}`);
-    }
-    if (notEmpty === this.#notEmpty || this.isDisposed) return;
-    this.#notEmpty = notEmpty;
-    await vscode.commands.executeCommand('setContext', ContextKeys.historyNotEmpty, notEmpty);
-  }
 }
 
 /** The history store of this workspace, as the controller, the tree and the local runner share it. */

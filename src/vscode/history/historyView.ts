@@ -15,7 +15,7 @@ import * as vscode from 'vscode';
 import { UsageError, describeError } from '../../core/errors';
 import type { HistoryEntry } from '../../core/predict/history';
 import { registerCommands } from '../commands';
-import { Commands, Views } from '../constants';
+import { Commands, ContextKeys, Views } from '../constants';
 import { Disposable } from '../lifecycle';
 import type { Logger } from '../log';
 import type { CallRecord, HistoryAccess, ResultsView } from '../predict/contract';
@@ -88,6 +88,17 @@ export class HistoryTreeProvider extends Disposable implements vscode.TreeDataPr
     this.#changed.fire(undefined);
   }
 
+  /**
+   * The context key behind the title's "Clear History": set from what the view lists (the title is
+   * shown only with the view, and the view lists the store again after every change).
+   */
+  #notEmpty: boolean | undefined;
+  #setNotEmpty(notEmpty: boolean): void {
+    if (notEmpty === this.#notEmpty) return;
+    this.#notEmpty = notEmpty;
+    void vscode.commands.executeCommand('setContext', ContextKeys.historyNotEmpty, notEmpty);
+  }
+
   getTreeItem(node: HistoryNode): vscode.TreeItem {
     return node.treeItem(Date.now());
   }
@@ -96,7 +107,9 @@ export class HistoryTreeProvider extends Disposable implements vscode.TreeDataPr
     if (node) return [];
     try {
       // Newest first, as list() gives them. No entries: [] lets the view's welcome text show.
-      return (await this.history.store().list()).map((e) => new CallNode(e));
+      const entries = await this.history.store().list();
+      this.#setNotEmpty(entries.length > 0);
+      return entries.map((e) => new CallNode(e));
     } catch (err) {
       this.logger.error('history', `cannot read the history: ${describeError(err)}`, err);
       return [new HistoryErrorNode(err)];
