@@ -18,7 +18,6 @@ import type { RunnerHostOptions } from '../../src/core/runner/host';
 import { LocalRunners, type RunnerLike } from '../../src/vscode/runner/localRunners';
 import {
   batchOutputPath,
-  explainOptionsOf,
   isPredictSignature,
   modelPathOf,
   planCloudBatch,
@@ -28,6 +27,7 @@ import {
 } from '../../src/vscode/runner/plan';
 import { startEmulator, type Emulator } from '../emulator/server';
 import { savedModel } from '../helpers/fixtures';
+import { vertexExplainOptions } from '../../src/core/runner/explainOptions';
 
 const HP2 = savedModel('saved_model_half_plus_two_cpu');
 
@@ -159,11 +159,12 @@ describe('runner helpers (plan.ts)', () => {
     assert.deepEqual(c, { text: '{"predictions":[1]}', json: { predictions: [1] }, latencyMs: 12, requestBytes: 17, responseBytes: 19, status: 200, attempts: 1, url: 'local:/m', contentType: 'application/json' });
   });
 
-  it('explainOptionsOf reads Vertex explanation parameters', () => {
-    assert.deepEqual(explainOptionsOf('{"instances": [1]}'), { method: 'sampled-shapley' });
-    assert.deepEqual(explainOptionsOf({ instances: [1], parameters: { sampledShapleyAttribution: { pathCount: 5 } } }), { method: 'sampled-shapley', pathCount: 5 });
-    assert.deepEqual(explainOptionsOf('{"parameters": {"integratedGradientsAttribution": {"stepCount": 20}}}'), { method: 'integrated-gradients', stepCount: 20 });
-    assert.deepEqual(explainOptionsOf('not json'), {});
+  it('vertexExplainOptions reads Vertex explanation parameters (the local server reads them the same way)', () => {
+    assert.deepEqual(vertexExplainOptions('{"instances": [1]}'), { method: 'sampled-shapley' });
+    assert.deepEqual(vertexExplainOptions({ instances: [1], parameters: { sampledShapleyAttribution: { pathCount: 5 } } }), { method: 'sampled-shapley', pathCount: 5 });
+    assert.deepEqual(vertexExplainOptions('{"parameters": {"integratedGradientsAttribution": {"stepCount": 20}}}'), { method: 'integrated-gradients', stepCount: 20 });
+    assert.deepEqual(vertexExplainOptions('not json'), {});
+    assert.deepEqual(vertexExplainOptions('{"parameters": {"sampledShapleyAttribution": {"pathCount": 0}}}'), { method: 'sampled-shapley' }, 'a count of 0 is left to the default');
   });
 
   it('runnableSignatures: no internal or input-less signatures, serving_default first; predict signatures', () => {

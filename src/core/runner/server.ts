@@ -13,7 +13,7 @@ import { basename, dirname } from 'node:path';
 import { resolveModelPath } from '../model/resolve';
 import type { Signature, TensorSpec } from '../model/types';
 import { RunnerError } from './errors';
-import type { ExplainMethod } from './explain';
+import { vertexExplainOptions } from './explainOptions';
 import { RunnerHost, DEFAULT_MAX_BODY_BYTES } from './host';
 import type { Method } from './predict';
 import type { BackendName } from './tfjs';
@@ -125,10 +125,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
         const r = await host.predict(text, { format: 'vertex' });
         send(200, { ...r.body, deployedModelId: 'local', model: `local/${name}`, modelVersionId: shownVersion(latest), modelDisplayName: name });
       } else {
-        const body = JSON.parse(text) as { parameters?: { sampledShapleyAttribution?: { pathCount?: number }; integratedGradientsAttribution?: { stepCount?: number }; method?: ExplainMethod } };
-        const p = body.parameters ?? {};
-        const method: ExplainMethod = p.integratedGradientsAttribution ? 'integrated-gradients' : 'sampled-shapley';
-        const r = await host.explain(text, { method, ...(p.sampledShapleyAttribution?.pathCount ? { pathCount: p.sampledShapleyAttribution.pathCount } : {}), ...(p.integratedGradientsAttribution?.stepCount ? { stepCount: p.integratedGradientsAttribution.stepCount } : {}) });
+        const r = await host.explain(text, vertexExplainOptions(text));
         send(200, { ...r.body, deployedModelId: 'local' });
       }
       return;

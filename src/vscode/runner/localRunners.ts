@@ -13,7 +13,8 @@ import type { LocalPredict } from '../../core/predict/target';
 import { cancelled, RunnerError } from '../../core/runner/errors';
 import { RunnerHost, type RunnerHostOptions } from '../../core/runner/host';
 import type { ModelInfo } from '../../core/runner/protocol';
-import { explainOptionsOf, toPredictCall } from './plan';
+import { vertexExplainOptions } from '../../core/runner/explainOptions';
+import { toPredictCall } from './plan';
 
 /** What LocalRunners needs of a host (RunnerHost; a substitute in tests). */
 export type RunnerLike = Pick<RunnerHost, 'info' | 'predict' | 'explain' | 'close'>;
@@ -115,7 +116,7 @@ export class LocalRunners {
       const base = opts.signature !== undefined ? { signature: opts.signature, signal } : { signal };
       const answer =
         op === 'explain'
-          ? (await host.explain(body, { ...base, ...explainOptionsOf(body) })).body
+          ? (await host.explain(body, { ...base, ...vertexExplainOptions(body) })).body
           : (await host.predict(body, opts.method ? { ...base, method: opts.method } : base)).body;
       const latencyMs = Math.round(performance.now() - t0);
       this.#opts.log?.(`${op} on ${modelPath}: ${latencyMs} ms`);

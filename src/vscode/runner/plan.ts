@@ -9,9 +9,8 @@ import type { VertexBatchPredictionJob, VertexEndpoint } from '../../core/cloud/
 import type { PredictBody, PredictCall } from '../../core/cloud/predict';
 import { parseGsUri } from '../../core/cloud/storage';
 import { deployedModelsOf } from '../../core/cloud/vertex';
-import { UsageError } from '../../core/errors';
+import { UsageError, describeError } from '../../core/errors';
 import type { Signature } from '../../core/model/types';
-import type { ExplainMethod, ExplainOptions } from '../../core/runner/explain';
 
 /** The runner's response body as the PredictCall a cloud client would have answered. */
 export function toPredictCall(responseBody: Record<string, unknown>, request: PredictBody, latencyMs: number, modelPath: string): PredictCall {
@@ -27,33 +26,6 @@ export function toPredictCall(responseBody: Record<string, unknown>, request: Pr
     url: `local:${modelPath}`,
     contentType: 'application/json',
   };
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/**
- * Explain options from a Vertex-style body's `parameters` (as the local server reads them):
- * `integratedGradientsAttribution: {stepCount}` picks integrated gradients, anything else sampled
- * Shapley (`sampledShapleyAttribution: {pathCount}`). A body that is not JSON gives no options
- * (the runner reports it).
- */
-export function explainOptionsOf(body: PredictBody): Pick<ExplainOptions, 'method' | 'pathCount' | 'stepCount'> {
-  let parsed: unknown = body;
-  if (typeof body === 'string') {
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      return {};
-    }
-  }
-  const p = isObject(parsed) && isObject(parsed.parameters) ? parsed.parameters : {};
-  const ig = isObject(p.integratedGradientsAttribution) ? p.integratedGradientsAttribution : undefined;
-  const ss = isObject(p.sampledShapleyAttribution) ? p.sampledShapleyAttribution : undefined;
-  const method: ExplainMethod = ig ? 'integrated-gradients' : 'sampled-shapley';
-  const out: Pick<ExplainOptions, 'method' | 'pathCount' | 'stepCount'> = { method };
-  if (typeof ss?.pathCount === 'number') out.pathCount = ss.pathCount;
-  if (typeof ig?.stepCount === 'number') out.stepCount = ig.stepCount;
-  return out;
 }
 
 /** Signatures a request can be generated for: not TF-internal (`__…`), with inputs; serving_default first. */
@@ -111,7 +83,7 @@ export interface CloudBatchPlan {
 export function planCloudBatch(file: string, endpoint: VertexEndpoint, prefix: string, now: Date): CloudBatchPlan {
   const parts = endpoint.name.split('/');
   if (parts.length !== 6 || parts[0] !== 'projects' || parts[2] !== 'locations' || parts[4] !== 'endpoints') {
-    throw new UsageError(`'${endpoint.name}' is not a Vertex AI endpoint name.`);
+    throw new UsageError(`'${endpoint.name}' is not a Vertex AI endpoint name.`, 'Bind the file to projects/P/locations/R/endpoints/E in .servelens.json ("ServeLens: Bind Request File to Target…").');
   }
   const [served] = deployedModelsOf(endpoint);
   if (!served) {
@@ -120,7 +92,13 @@ export function planCloudBatch(file: string, endpoint: VertexEndpoint, prefix: s
       'Deploy a model to it, or bind the file to a local model to run the batch locally.',
     );
   }
-  const { bucket, path } = parseGsUri(prefix);
+  let gs: { bucket: string; path: string };
+  try {
+    gs = parseGsUri(prefix);
+  } catch (err) {
+    throw new UsageError(`servelens.batch.gcsOutputPrefix is not a Cloud Storage folder: ${describeError(err)}`, 'Set it to gs://BUCKET/FOLDER in your user settings.');
+  }
+  const { bucket, path } = gs;
   const stem = basename(file).replace(/\.(jsonl|ndjson)$/i, '').replace(/[^\w.-]+/g, '_') || 'batch';
   const stamp = timeStamp(now);
   const object = `${path ? `${path}/` : ''}${stem}-${stamp}.jsonl`;
