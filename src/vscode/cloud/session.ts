@@ -90,7 +90,7 @@ export function regionsFrom(value: unknown): { regions: string[]; problem?: stri
 }
 
 /** The machine-scoped value of a setting: a workspace value is ignored (and never takes effect). */
-function machineValue<T>(config: vscode.WorkspaceConfiguration, key: string): T | undefined {
+export function machineValue<T>(config: vscode.WorkspaceConfiguration, key: string): T | undefined {
   const inspected = config.inspect<T>(key);
   return inspected?.globalValue ?? inspected?.defaultValue;
 }

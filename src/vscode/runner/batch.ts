@@ -11,6 +11,7 @@
 import { readFile, rm, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import { machineValue } from '../cloud/session';
 import { UsageError, describeError } from '../../core/errors';
 import { runBatch } from '../../core/runner/batch';
 import type { CloudApi } from '../cloud/registerCloudViews';
@@ -48,20 +49,9 @@ function fileArg(arg: unknown): vscode.Uri {
   return uri;
 }
 
-/** The prefix setting, refused from an untrusted workspace (it decides where the file is uploaded). */
-function gcsPrefix(uri: vscode.Uri): string | undefined {
-  const config = vscode.workspace.getConfiguration('servelens', uri);
-  const value = config.get<string>(BatchSettings.gcsOutputPrefix)?.trim();
-  if (!value) return undefined;
-  const inspected = config.inspect<string>(BatchSettings.gcsOutputPrefix);
-  const fromWorkspace = inspected?.workspaceValue !== undefined || inspected?.workspaceFolderValue !== undefined;
-  if (fromWorkspace && !vscode.workspace.isTrusted) {
-    throw new UsageError(
-      'servelens.batch.gcsOutputPrefix comes from the settings of a workspace you have not trusted; ServeLens does not upload files where it says.',
-      'Trust the workspace, or set the prefix in your user settings.',
-    );
-  }
-  return value;
+/** The prefix setting: machine scope, like every setting that decides where data or tokens go. */
+function gcsPrefix(): string | undefined {
+  return machineValue<string>(vscode.workspace.getConfiguration('servelens'), BatchSettings.gcsOutputPrefix)?.trim() || undefined;
 }
 
 export async function runBatchCommand(arg: unknown, deps: BatchDeps): Promise<BatchOutcome | undefined> {
@@ -78,7 +68,7 @@ export async function runBatchCommand(arg: unknown, deps: BatchDeps): Promise<Ba
   if (!target) throw new UsageError(`${name} is not bound to a model.`, bindHint);
   if (target.kind === 'local' && target.modelPath) return runLocalBatch(uri, target.modelPath, target.signature, deps);
   if (target.kind === 'vertex' && target.resource) {
-    const prefix = gcsPrefix(uri);
+    const prefix = gcsPrefix();
     if (!prefix) {
       throw new UsageError(
         `${name} is bound to the Vertex AI endpoint ${target.label}, and servelens.batch.gcsOutputPrefix is not set.`,
@@ -138,7 +128,7 @@ async function runLocalBatch(uri: vscode.Uri, modelPath: string, signature: stri
 }
 
 async function runVertexBatch(uri: vscode.Uri, endpointName: string, prefix: string, deps: BatchDeps): Promise<BatchOutcome> {
-  if (!deps.cloud) throw new UsageError('Vertex AI batch jobs need the cloud views, which are not available.');
+  if (!deps.cloud) throw new UsageError('Vertex AI batch jobs need the cloud views, which are not available.', 'Bind the file to a local model to run the batch locally, or see the ServeLens log for why the cloud views did not start.');
   const session = deps.cloud.session();
   const input = uri.fsPath;
   const size = (await stat(input)).size;

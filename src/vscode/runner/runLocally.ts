@@ -35,7 +35,7 @@ async function pickSignature(all: Signature[], model: ModelChoice): Promise<Sign
     if (!named) throw new UsageError(`${model.label} has no signature "${model.signature}" in its serving tag-set.`, `Its signatures are: ${usable.map((s) => s.name).join(', ') || 'none'}.`);
     return named;
   }
-  if (usable.length === 0) throw new UsageError(`${model.label} has no signature that takes inputs.`);
+  if (usable.length === 0) throw new UsageError(`${model.label} has no signature that takes inputs.`, 'Open it in the SavedModel Inspector to see its signatures; export one with inputs (serving_default) to run it.');
   const predict = usable.filter(isPredictSignature);
   const offered = predict.length ? predict : usable;
   if (offered.length === 1) return offered[0]!;
