@@ -9,6 +9,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import {
   MAX_BARS,
+  MAX_ROWS,
   parseJson,
   presentExplanations,
   presentResponse,
@@ -284,7 +285,7 @@ describe('presentResponse: errors and bodies that are not JSON', () => {
       'predict',
     );
     assert.equal(t.format, 'error');
-    assert.equal(t.error, '{"error": "Failed to process element: 0 of \'instances\' list."}');
+    assert.equal(t.error, 'Failed to process element: 0 of \'instances\' list.', 'Vertex AI\'s wrapping of the model server\'s message is taken off');
   });
 
   for (const [what, body] of [
@@ -354,5 +355,16 @@ describe('parseJson / prettyJson', () => {
 
   it('refuses bodies beyond the bound', () => {
     assert.equal(prettyJson('{"a": 1}', 4), undefined);
+  });
+
+  it('shows at most MAX_ROWS rows of a large answer and says how many there are', () => {
+    const n = MAX_ROWS + 250;
+    const body = JSON.stringify({ predictions: Array.from({ length: n }, (_, i) => i / 2) });
+    const request = JSON.stringify({ instances: Array.from({ length: n }, (_, i) => i) });
+    const t = presentResponse(body, 'predict', { request });
+    assert.equal(t.rows.length, MAX_ROWS);
+    assert.equal(t.inputs?.length, MAX_ROWS);
+    assert.equal(t.rows[MAX_ROWS - 1]![0]!.text, String((MAX_ROWS - 1) / 2));
+    assert.ok(t.notes.some((x) => x.includes(`first ${MAX_ROWS} of ${n} rows`)), JSON.stringify(t.notes));
   });
 });

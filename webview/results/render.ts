@@ -5,7 +5,7 @@
  * The table and charts come from present.ts; text always goes through `textContent`.
  */
 import type { Cell, ResultsTable } from '../../src/core/predict/present';
-import { presentResponse, prettyJson } from '../../src/core/predict/present';
+import { MAX_PRETTY_CHARS, presentResponse, prettyValue, type JsonValue } from '../../src/core/predict/present';
 import { el, formatBytes, grid, plural } from '../inspector/dom';
 import type { CompareResult, ResultsAction, ResultsRecord, ResultsViewState } from '../shared/results';
 import { attributionSvg } from './chart';
@@ -241,17 +241,21 @@ function explainView(table: ResultsTable): HTMLElement {
   return view;
 }
 
-function rawView(record: ResultsRecord, mode: ResultsViewState['raw'], cb: RenderCallbacks): HTMLElement {
+function rawView(record: ResultsRecord, value: JsonValue | undefined, mode: ResultsViewState['raw'], cb: RenderCallbacks): HTMLElement {
   const view = el('div', { class: 'raw-view' });
   const text = record.response;
   if (text === undefined) {
     view.append(el('p', { class: 'none' }, record.entry.bodiesDropped ? 'The bodies of this call were too large to keep.' : 'The call has no response body.'));
     return view;
   }
-  const pretty = record.responseCut ? undefined : prettyJson(text);
+  // The body as the table read it (read once per render); formatted only when that view is shown.
+  const formattable = !record.responseCut && value !== undefined && text.length <= MAX_PRETTY_CHARS;
+  let formatted: string | undefined;
+  const prettyText = () => (formatted ??= prettyValue(value!));
+  const pretty = formattable ? prettyText : undefined;
   const pre = el('pre', { class: 'raw', tabindex: '0' });
   const show = (m: ResultsViewState['raw']) => {
-    pre.textContent = m === 'pretty' && pretty !== undefined ? pretty : text;
+    pre.textContent = m === 'pretty' && pretty !== undefined ? pretty() : text;
     pre.setAttribute('data-mode', m === 'pretty' && pretty !== undefined ? 'pretty' : 'exact');
   };
   if (pretty !== undefined) {
@@ -367,7 +371,7 @@ export function renderRecord(record: ResultsRecord, state: ResultsViewState, bus
   const explain = record.entry.op === 'explain' || table.format === 'explain';
   if (explain && (!failed || table.explanations.length)) tabs.push([ResultsTabs.explain, `Explanations (${table.explanations.length})`, explainView(table)]);
   if (!failed || table.rows.length) tabs.push([ResultsTabs.table, `Predictions (${table.rows.length})`, tableView(table, record)]);
-  tabs.push([ResultsTabs.raw, 'Raw JSON', rawView(record, state.raw, cb)]);
+  tabs.push([ResultsTabs.raw, 'Raw JSON', rawView(record, table.value, state.raw, cb)]);
   tabs.push([ResultsTabs.request, 'Request', requestView(record)]);
   if (state.compare) tabs.push([ResultsTabs.compare, 'Compare', compareView(state.compare)]);
   const ids = tabs.map((t) => t[0]);

@@ -20,6 +20,9 @@ import { CloudApiError, CloudError, SERVICES, isCloudError, type CloudService } 
 import { redact } from '../cloud/secrets';
 import { describeError } from '../errors';
 import type { Shape, Signature, TensorSpec } from '../model/types';
+import { serverText } from './serverText';
+
+export { serverText };
 
 export type DiagnosisCode =
   | 'signature-not-found'
@@ -83,21 +86,6 @@ export interface DiagnoseContext {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** The model server's message: Vertex AI's `{"error": "..."}`-in-a-message unwrapped, AI Platform's prefix kept. */
-export function serverText(message: string): string {
-  const t = message.trim();
-  if (t.startsWith('{')) {
-    try {
-      const j = JSON.parse(t) as unknown;
-      if (isObject(j) && typeof j.error === 'string') return j.error;
-      if (isObject(j) && isObject(j.error) && typeof j.error.message === 'string') return j.error.message;
-    } catch {
-      // not JSON: keep the text
-    }
-  }
-  return t;
-}
 
 /** Levenshtein distance (case-insensitive), bounded use: names are short. */
 function distance(a: string, b: string): number {

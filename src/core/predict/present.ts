@@ -19,6 +19,7 @@
  * why and the view shows the text as it is.
  */
 import type { Signature, TensorSpec } from '../model/types';
+import { serverText } from './serverText';
 
 // ---------------------------------------------------------------------------------------------
 // Reading JSON with exact number texts
@@ -271,7 +272,11 @@ const PRETTY_WIDTH = 100;
 export function prettyJson(text: string, maxChars = MAX_PRETTY_CHARS): string | undefined {
   if (text.length > maxChars) return undefined;
   const parsed = parseJson(text);
-  if (!parsed.ok) return undefined;
+  return parsed.ok ? prettyValue(parsed.value) : undefined;
+}
+
+/** prettyJson of a body already read (presentResponse's `value`): the view reads each body once. */
+export function prettyValue(value: JsonValue): string {
   const out: string[] = [];
   const scalar = (x: JsonValue): string => (isNum(x) ? x.text : JSON.stringify(x));
   const isPlain = (x: JsonValue) => x === null || typeof x !== 'object' || isNum(x);
@@ -330,7 +335,7 @@ export function prettyJson(text: string, maxChars = MAX_PRETTY_CHARS): string | 
     });
     out.push(`${indent}}`);
   };
-  walk(parsed.value, '');
+  walk(value, '');
   return out.join('');
 }
 
@@ -437,6 +442,8 @@ export interface ResultsTable {
   error?: string;
   /** Why the body is shown as text only. */
   parseError?: string;
+  /** The body as read (numbers keep their text), when it is JSON: for the Raw tab's formatted view. */
+  value?: JsonValue;
   /** Things worth saying about the answer (counts that differ, outputs without a batch dimension). */
   notes: string[];
   /** Attribution charts, for an ExplainResponse. */
@@ -458,6 +465,8 @@ export const FOLD_VALUES = 16;
 const FOLD_CHARS = 120;
 const HEAD_VALUES = 6;
 export const MAX_EXPANDED_VALUES = 1000;
+/** The most rows the predictions table shows (the rest are counted in a note). */
+export const MAX_ROWS = 1000;
 const MAX_CELL_CHARS = 2000;
 /** `{"b64"}` images up to this many characters of base64 are drawn. */
 export const MAX_IMAGE_B64 = 1_500_000;
@@ -751,9 +760,10 @@ function requestInputs(request: string): string[] | undefined {
   return undefined;
 }
 
+/** The service's message: TF Serving's string, google.rpc.Status's message, with Vertex AI's nested {"error": ...} unwrapped (serverText). */
 function errorText(e: JsonValue): string {
-  if (typeof e === 'string') return e;
-  if (isObj(e) && typeof e.message === 'string') return e.message;
+  if (typeof e === 'string') return serverText(e);
+  if (isObj(e) && typeof e.message === 'string') return serverText(e.message);
   return compact(e, MAX_CELL_CHARS).text;
 }
 
@@ -788,6 +798,7 @@ export function presentResponse(body: unknown, op: 'predict' | 'explain', opts: 
     return table;
   }
   const v = parsed.value;
+  table.value = v;
   if (!isObj(v)) {
     table.format = 'unrecognized';
     table.notes.push('The answer is not a JSON object.');
@@ -823,14 +834,20 @@ export function presentResponse(body: unknown, op: 'predict' | 'explain', opts: 
     table.columns = got.columns;
     table.rows = got.rows;
   }
-  if (opts.request !== undefined && table.rows.length > 0) {
+  const answered = table.rows.length;
+  if (opts.request !== undefined && answered > 0) {
     const inputs = requestInputs(opts.request);
     if (inputs) {
-      table.inputs = inputs.slice(0, table.rows.length);
-      if (inputs.length !== table.rows.length) {
-        table.notes.push(`The request sent ${inputs.length} instance${inputs.length === 1 ? '' : 's'}; the answer has ${table.rows.length} row${table.rows.length === 1 ? '' : 's'}.`);
+      table.inputs = inputs.slice(0, Math.min(answered, MAX_ROWS));
+      if (inputs.length !== answered) {
+        table.notes.push(`The request sent ${inputs.length} instance${inputs.length === 1 ? '' : 's'}; the answer has ${answered} row${answered === 1 ? '' : 's'}.`);
       }
     }
+  }
+  if (answered > MAX_ROWS) {
+    // A table of every row of a large batch would cost the view seconds to draw and its snapshot.
+    table.rows = table.rows.slice(0, MAX_ROWS);
+    table.notes.push(`Showing the first ${MAX_ROWS} of ${answered} rows; the Raw JSON tab has the whole answer, and Save Response… writes it.`);
   }
   return table;
 }
