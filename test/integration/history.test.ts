@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { HistoryEntry, NewEntry } from '../../src/core/predict/history';
 import type { ServeLensApi } from '../../src/extension';
 import type { HistoryNode } from '../../src/vscode/history/historyView';
-import type { CallRecord, ResultsView } from '../../src/vscode/predict/contract';
+import type { CallRecord } from '../../src/vscode/predict/contract';
 import { answering, picking } from '../helpers/dialogs';
 
 const EXTENSION_ID = 'servelens.servelens';
@@ -35,7 +35,6 @@ describe('History view', function () {
 
   const store = () => api.history.store();
   const provider = () => api.history.treeDataProvider;
-  const results = () => (api as ServeLensApi & { results?: ResultsView }).results;
 
   async function add(over: Partial<NewEntry>): Promise<HistoryEntry> {
     const entry = await store().add({
@@ -112,8 +111,7 @@ describe('History view', function () {
     assert.equal(record.entry.file, '/w/requests/a.request.json');
     assert.equal(record.request, '{"instances": [1.0]}');
     assert.equal(record.response, '{"predictions": [2.5]}');
-    const view = results();
-    if (view) assert.equal(view.current()?.entry.id, record.entry.id, 'the results view shows the opened call');
+    assert.equal(api.results.current()?.entry.id, record.entry.id, 'the results view shows the opened call');
   });
 
   it('Open Call from the palette offers the calls, newest first, and opens the one picked', async () => {

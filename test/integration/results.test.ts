@@ -62,6 +62,9 @@ describe('Results view', function () {
   });
   afterEach(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    // The panel's close reaches the extension host a moment later: wait, so the next test opens a new one.
+    const deadline = Date.now() + 5_000;
+    while (api.results.isOpen() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   });
 
   it("shows half_plus_two's Vertex AI predictions as a table, with the call's facts and its actions", async () => {
@@ -108,6 +111,11 @@ describe('Results view', function () {
       deployedModelId: '5550001',
       predictions: [2.5, 4.5],
     });
+    // A call is on show already: the explanation must replace it in the same panel.
+    const before: CallRecord = { entry: entry('hp2before0001'), request: '{"instances": [1.0]}', response: '{"predictions": [2.5]}' };
+    await api.results.show(before);
+    await rendered(api, before.entry.id);
+    assert.equal(resultsTabs().length, 1);
     const record: CallRecord = { entry: entry('hp2explain0001', { op: 'explain' }), request: '{"instances": [1.0, 5.0]}', response, signature: HALF_PLUS_TWO };
     await api.results.show(record);
     const s = await rendered(api, 'hp2explain0001');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ServeLensApi } from '../../src/extension';
 import type { ModelsNode } from '../../src/vscode/models/nodes';
-import type { CallRecord, ResultsView } from '../../src/vscode/predict/contract';
+import type { CallRecord } from '../../src/vscode/predict/contract';
 import type { BatchOutcome } from '../../src/vscode/runner/batch';
 import type { RunningServer } from '../../src/vscode/runner/localServer';
 import { startEmulator, type Emulator } from '../emulator/server';
@@ -63,12 +63,9 @@ describe('Local runner in the editor', function () {
     const stored = await api.history.store().get(record.entry.id);
     assert.equal(stored?.response, record.response);
 
-    const results = (api as ServeLensApi & { results?: ResultsView }).results;
-    if (results) {
-      const shown = results.current();
-      assert.equal(shown?.entry.id, record.entry.id, 'the results view shows the call');
-      assert.ok(Array.isArray((JSON.parse(shown!.response!) as { predictions?: unknown }).predictions));
-    }
+    const shown = api.results.current();
+    assert.equal(shown?.entry.id, record.entry.id, 'the results view shows the call');
+    assert.ok(Array.isArray((JSON.parse(shown!.response!) as { predictions?: unknown }).predictions));
     // The runner's own entry point answers the signatures from the same worker.
     const sigs = await api.runner.signatures(HP2);
     assert.ok(sigs.some((s) => s.name === 'serving_default'));
