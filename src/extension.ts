@@ -67,7 +67,12 @@ export function activate(context: vscode.ExtensionContext): ServeLensApi {
   const results = registerResultsView(context, logger, actions);
   const history = createHistoryAccess(context, logger);
   context.subscriptions.push(history);
-  const runner = registerLocalRunner(context, logger, { results: () => results, history, requests, models: modelsApi, cloud: cloudApi });
+  const runner = registerLocalRunner(context, logger, {
+    requests,
+    models: modelsApi,
+    cloud: cloudApi,
+    send: (target, body, op, opts) => late.predict!.controller.sendBody(target, body, op, opts),
+  });
   const historyView = registerHistoryView(context, logger, { history, results: () => results, rerun: (record) => actions.rerun(record) });
   const predict = (late.predict = registerPredict(context, logger, { requests, cloud: cloudApi, history, results: () => results, runner: () => runner, models: modelsApi }));
 

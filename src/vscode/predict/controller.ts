@@ -94,7 +94,7 @@ export function predictTargetOf(bound: BoundTarget): PredictTarget {
 
 /** What one send needs, gathered before the progress notification opens. */
 interface Prepared {
-  uri: vscode.Uri;
+  /** The request file ('' when the body comes from elsewhere: an example request). */
   file: string;
   root?: string;
   op: PredictOp;
@@ -120,18 +120,22 @@ export class PredictController {
 
   /** Sends a recorded call again: the same body to the same target. */
   async rerun(record: CallRecord): Promise<void> {
-    const target = record.target ?? this.#targetOfEntry(record.entry);
     if (record.request === undefined) throw new UsageError('This call was kept without its request body (it was larger than the history keeps).', 'Send it again from its request file.');
-    const file = record.entry.file;
-    const prepared: Prepared = {
-      uri: file ? vscode.Uri.file(file) : vscode.Uri.parse('untitled:request'),
-      file: file ?? '',
-      op: record.entry.op,
-      target,
-      body: record.request,
-    };
-    await this.#withSignatures(prepared, record.signature?.name);
-    await this.#send(prepared);
+    await this.sendBody(record.target ?? this.#targetOfEntry(record.entry), record.request, record.entry.op, {
+      ...(record.entry.file ? { file: record.entry.file } : {}),
+      ...(record.signature ? { signature: record.signature.name } : {}),
+    });
+  }
+
+  /**
+   * Sends a body that is not read from an open request file (a recorded call, an example request
+   * of Run Model Locally) the way ▶ Predict sends one: progress and cancel, the history, the results
+   * view, a failure diagnosed. The signature is the one named, else the body's, else serving_default.
+   */
+  async sendBody(target: PredictTarget, body: string, op: PredictOp, opts: { file?: string; signature?: string } = {}): Promise<CallRecord> {
+    const prepared: Prepared = { file: opts.file ?? '', op, target, body };
+    await this.#withSignatures(prepared, opts.signature ?? signatureNameOf(body));
+    return this.#send(prepared);
   }
 
   /** The previous call of the same file to the same target, as a record. */
@@ -210,7 +214,7 @@ export class PredictController {
     }
 
     const body = this.#body(doc, setup.fileKind, opts.line);
-    const prepared: Prepared = { uri: doc.uri, file: doc.uri.fsPath, op, target, body };
+    const prepared: Prepared = { file: doc.uri.fsPath, op, target, body };
     if (setup.lookup.root) prepared.root = setup.lookup.root;
     const named = signatureNameOf(body);
     await this.#withSignatures(prepared, named ?? bound.signature, setup.model?.signatures);

@@ -12,13 +12,13 @@ import { Commands } from '../constants';
 import type { CloudApi } from '../cloud/registerCloudViews';
 import type { Logger } from '../log';
 import type { ModelsApi } from '../models/registerModelsView';
-import type { HistoryAccess, LocalRunnerAccess, ResultsView } from '../predict/contract';
+import type { LocalRunnerAccess } from '../predict/contract';
 import type { RequestFilesApi } from '../requests/registerRequestFiles';
 import { runBatchCommand } from './batch';
 import { LocalRunners } from './localRunners';
 import { LocalServerController } from './localServer';
 import { pickModel } from './modelArgs';
-import { runModelLocally } from './runLocally';
+import { runModelLocally, type SendBody } from './runLocally';
 
 export const RunnerSettings = {
   timeoutSeconds: 'runner.timeoutSeconds',
@@ -26,14 +26,13 @@ export const RunnerSettings = {
 } as const;
 
 export interface LocalRunnerDeps {
-  /** The results view (a getter: it may be registered after the runner). */
-  results: () => ResultsView;
-  history: HistoryAccess;
   requests: RequestFilesApi;
   /** The Models view, for the QuickPick of models when a command gets no model. */
   models?: ModelsApi;
   /** The cloud session, for Vertex AI batch jobs. */
   cloud?: CloudApi;
+  /** Sends an example request as ▶ Predict does (the Predict controller, registered after the runner). */
+  send: SendBody;
 }
 
 export type LocalRunnerApi = LocalRunnerAccess & {
@@ -60,7 +59,7 @@ export function registerLocalRunner(context: vscode.ExtensionContext, logger: Lo
 
   registerCommands(context.subscriptions, logger, {
     [Commands.modelRunLocally]: (arg?: unknown) =>
-      runModelLocally(arg, { runners, history: deps.history, results: deps.results, logger, ...(deps.models ? { models: deps.models } : {}) }),
+      runModelLocally(arg, { runners, send: deps.send, logger, ...(deps.models ? { models: deps.models } : {}) }),
     [Commands.localServerStart]: async (arg?: unknown) => {
       const model = await pickModel(arg, deps.models, 'Start Local Model Server');
       const started = await server.start(model);

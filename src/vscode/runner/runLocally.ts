@@ -1,29 +1,27 @@
 /**
  * "Run Model Locally": pick a model (and a signature when it has several), generate an example
- * request from the signature, run it on the local runner, record the call in the history and show
- * it in the results view. The run shows progress and can be cancelled (which stops the worker).
- * A failed run is recorded and shown too (with its diagnosis); a cancelled one is not recorded.
+ * request from the signature, and send it to the local runner the way ▶ Predict sends a request
+ * (the Predict controller's sendBody: progress and cancel, the history, the results view, a failure
+ * diagnosed).
  */
 import * as vscode from 'vscode';
-import { verbForMethod } from '../../core/cloud/tfserving';
-import { UsageError, describeError } from '../../core/errors';
+import { UsageError } from '../../core/errors';
 import type { Signature } from '../../core/model/types';
-import { diagnose } from '../../core/predict/diagnose';
-import type { HistoryTarget } from '../../core/predict/history';
-import { send, targetLabel, targetName, type LocalTarget } from '../../core/predict/target';
+import type { LocalTarget } from '../../core/predict/target';
 import { generateRequestText } from '../../core/request/generate';
-import { RunnerError } from '../../core/runner/errors';
 import type { Logger } from '../log';
 import type { ModelsApi } from '../models/registerModelsView';
-import type { CallRecord, HistoryAccess, ResultsView } from '../predict/contract';
+import type { CallRecord } from '../predict/contract';
 import type { LocalRunners } from './localRunners';
 import { pickModel, type ModelChoice } from './modelArgs';
 import { isPredictSignature, runnableSignatures } from './plan';
 
+/** Sends a body to a target as ▶ Predict does (the Predict controller's sendBody). */
+export type SendBody = (target: LocalTarget, body: string, op: 'predict', opts: { signature: string }) => Promise<CallRecord>;
+
 export interface RunLocallyDeps {
   runners: LocalRunners;
-  history: HistoryAccess;
-  results: () => ResultsView;
+  send: SendBody;
   models?: ModelsApi;
   logger: Logger;
 }
@@ -50,53 +48,28 @@ async function pickSignature(all: Signature[], model: ModelChoice): Promise<Sign
 /** Runs the command; resolves with the call as recorded and shown. Cancelling rejects with vscode.CancellationError. */
 export async function runModelLocally(arg: unknown, deps: RunLocallyDeps): Promise<CallRecord> {
   const model = await pickModel(arg, deps.models, 'Run Model Locally');
-  const target: LocalTarget = { kind: 'local', modelPath: model.modelPath };
-  const historyTarget: HistoryTarget = { kind: 'local', name: targetName(target), label: targetLabel(target) };
-
-  return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `ServeLens: running ${model.label} locally`, cancellable: true },
-    async (progress, token) => {
+  const sigs = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `ServeLens: loading ${model.label}`, cancellable: true },
+    async (_progress, token) => {
       const user = new AbortController();
       const sub = token.onCancellationRequested(() => user.abort());
       try {
-        progress.report({ message: 'loading the model…' });
-        const sig = await pickSignature(await deps.runners.signatures(model.modelPath, user.signal), model);
-        if (!isPredictSignature(sig)) {
-          throw new UsageError(
-            `${sig.name} is a ${sig.method.replace('tensorflow/serving/', '')} signature: Run Model Locally only builds example requests for predict signatures.`,
-            `Write a request with "examples" (tf.Example features) for it and use Predict Locally, or run servelens predict <request> --model ${model.modelPath} --signature ${sig.name}.`,
-          );
-        }
-        const request = generateRequestText(sig, { format: 'row' });
-        progress.report({ message: `signature ${sig.name}…` });
-        deps.logger.info('runner', `run ${sig.name} of ${model.modelPath} on an example request`);
-        let record: CallRecord;
-        try {
-          const r = await send(target, request, 'predict', { local: deps.runners.predict }, { signature: sig.name, method: verbForMethod(sig.method), signal: user.signal });
-          const entry = await deps.history.store().add({ op: 'predict', target: historyTarget, request, response: r.text, status: 'ok', latencyMs: r.latencyMs, httpStatus: r.status });
-          record = { entry, request, response: r.text, signature: sig, target };
-        } catch (err) {
-          if (user.signal.aborted) throw new vscode.CancellationError();
-          deps.logger.warn('runner', `local run of ${model.modelPath} failed: ${describeError(err)}`);
-          const entry = await deps.history.store().add({
-            op: 'predict',
-            target: historyTarget,
-            request,
-            status: 'error',
-            error: describeError(err),
-            ...(err instanceof RunnerError ? { httpStatus: err.status } : {}),
-          });
-          record = { entry, request, signature: sig, target, diagnosis: diagnose(err, { signatures: [sig], signature: sig.name, request: JSON.parse(request) as unknown, service: 'local', targetName: historyTarget.name }) };
-        }
-        deps.history.changed();
-        await deps.results().show(record);
-        return record;
+        return await deps.runners.signatures(model.modelPath, user.signal);
       } catch (err) {
-        if (user.signal.aborted && !(err instanceof vscode.CancellationError)) throw new vscode.CancellationError();
+        if (user.signal.aborted) throw new vscode.CancellationError();
         throw err;
       } finally {
         sub.dispose();
       }
     },
   );
+  const sig = await pickSignature(sigs, model);
+  if (!isPredictSignature(sig)) {
+    throw new UsageError(
+      `${sig.name} is a ${sig.method.replace('tensorflow/serving/', '')} signature: Run Model Locally only builds example requests for predict signatures.`,
+      `Write a request with "examples" (tf.Example features) for it and use Predict Locally, or run servelens predict <request> --model ${model.modelPath} --signature ${sig.name}.`,
+    );
+  }
+  deps.logger.info('runner', `run ${sig.name} of ${model.modelPath} on an example request`);
+  return deps.send({ kind: 'local', modelPath: model.modelPath }, generateRequestText(sig, { format: 'row' }), 'predict', { signature: sig.name });
 }
