@@ -15,7 +15,7 @@ import type { BatchOutcome } from '../../src/vscode/runner/batch';
 import type { RunningServer } from '../../src/vscode/runner/localServer';
 import { startEmulator, type Emulator } from '../emulator/server';
 import { FIXTURES, savedModel } from '../helpers/fixtures';
-import { answering } from '../helpers/dialogs';
+import { answering, picking } from '../helpers/dialogs';
 
 const EXTENSION_ID = 'servelens.servelens';
 const HP2 = savedModel('saved_model_half_plus_two_cpu');
@@ -117,6 +117,13 @@ describe('Local runner in the editor', function () {
       assert.equal(record.entry.target.name, join(HP2, '00000123'), 'the version folder of the node');
       assert.equal(record.signature?.name, 'serving_default');
       assert.deepEqual(JSON.parse(record.response!), { predictions: [[2.0]] });
+
+      // From the palette, with no model in the active editor: the models found are offered.
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      const picked = await picking((items) => items.find((i) => i.label === 'saved_model_half_plus_two_cpu' || i.label === 'half_plus_two_cpu' || i.label === 'serving_default'), () => run<CallRecord>('servelens.model.runLocally'));
+      assert.ok(picked.offered.some((l) => l.endsWith('half_plus_two_cpu')), JSON.stringify(picked.offered));
+      assert.equal(picked.result.entry.status, 'ok', picked.result.entry.error);
+      assert.equal(picked.result.entry.target.name, HP2, 'the base folder (its highest version runs)');
     } finally {
       await settings.update('additionalFolders', undefined, vscode.ConfigurationTarget.Global);
     }

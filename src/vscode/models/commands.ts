@@ -14,32 +14,22 @@ import { generateRequestText } from '../../core/request/generate';
 import type { CommandHandler } from '../commands';
 import type { CommandId } from '../constants';
 import { Commands, CustomEditors } from '../constants';
-import type { ModelEntry } from './layout';
 import { latest } from './layout';
 import type { ModelCache } from './modelCache';
 import type { ModelsTreeProvider } from './modelsProvider';
 import { ModelsNode, SignatureNode, fileOf, folderOf } from './nodes';
+import { MODEL_FILE, activeModelFile, pickWorkspaceModel } from './pick';
 
 /** The custom editor that shows a model file. */
 export function viewTypeFor(file: string): string {
   return basename(file) === 'model.json' ? CustomEditors.inspectorTfjs : CustomEditors.inspector;
 }
 
-const MODEL_FILE = /(^|[\\/])(saved_model\.pb(txt)?|model\.json)$/;
-
 function asPath(arg: unknown): string | undefined {
   if (arg instanceof vscode.Uri) return arg.scheme === 'file' ? arg.fsPath : undefined;
   if (typeof arg === 'string' && arg.length > 0) return arg;
   if (arg instanceof ModelsNode) return fileOf(arg);
   return undefined;
-}
-
-/** The model shown in the active editor: an inspector tab, or a model file opened as text. */
-function activeModelFile(): string | undefined {
-  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  const uri =
-    input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputText ? input.uri : undefined;
-  return uri?.scheme === 'file' && MODEL_FILE.test(uri.fsPath) ? uri.fsPath : undefined;
 }
 
 /** The JSON a "Copy as JSON" puts on the clipboard: the CLI's `inspect --json` signature shape. */
@@ -83,25 +73,9 @@ export interface ModelCommandDeps {
 }
 
 export function modelCommands({ provider, cache }: ModelCommandDeps): Partial<Record<CommandId, CommandHandler>> {
-  /** A model chosen from the Models tree. */
+  /** A model chosen from the Models tree: the file of its highest version. */
   async function pickModel(title: string): Promise<string> {
-    await provider.whenScanned();
-    const models = provider.models();
-    if (models.length === 0) {
-      throw new UsageError(
-        'No models were found in this workspace',
-        'Open a folder that holds a saved_model.pb, saved_model.pbtxt or TF.js model.json (see the setting servelens.models.exclude).',
-      );
-    }
-    const items = models.map((m: ModelEntry) => ({
-      label: m.label,
-      description: provider.describePath(m.dir),
-      detail: m.versioned ? `versions ${m.versions.map((v) => v.name).join(', ')} (the highest is used)` : undefined,
-      file: latest(m).file,
-    }));
-    const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Pick a model', matchOnDescription: true });
-    if (!picked) throw new vscode.CancellationError();
-    return picked.file;
+    return latest(await pickWorkspaceModel(provider, title, (d) => provider.describePath(d))).file;
   }
 
   async function pickSignature(file: string): Promise<{ name: string; tags: string[] }> {
@@ -129,7 +103,7 @@ export function modelCommands({ provider, cache }: ModelCommandDeps): Partial<Re
     [Commands.modelInspect]: async (arg?: unknown) => {
       const file = asPath(arg) ?? activeModelFile() ?? (await pickModel('Open in SavedModel Inspector'));
       if (!MODEL_FILE.test(file)) {
-        throw new UsageError(`${file} is not a saved_model.pb, saved_model.pbtxt or model.json file`);
+        throw new UsageError(`${file} is not a saved_model.pb, saved_model.pbtxt or model.json file`, 'Open the model file itself, or its folder from the ServeLens Models view.');
       }
       await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), viewTypeFor(file));
     },

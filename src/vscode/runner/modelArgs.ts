@@ -3,12 +3,12 @@
  * tensor), a file or folder URI (explorer, inspector), a path, or nothing — then the model of the
  * active editor, else a QuickPick of the models the Models view found.
  */
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { UsageError } from '../../core/errors';
 import { modelLabel } from '../requests/core';
-import { latest } from '../models/layout';
 import { ModelNode, ModelsNode, SignatureNode, TensorNode, VersionNode, fileOf } from '../models/nodes';
+import { activeModelFile, pickWorkspaceModel } from '../models/pick';
 import type { ModelsApi } from '../models/registerModelsView';
 import { modelPathOf } from './plan';
 
@@ -19,15 +19,6 @@ export interface ModelChoice {
   label: string;
   /** The signature named by the argument (a signature or tensor node). */
   signature?: string;
-}
-
-const MODEL_FILE = /(^|[\\/])(saved_model\.pb(txt)?|model\.json)$/;
-
-/** The model shown in the active editor: an inspector tab, or a model file opened as text. */
-function activeModelFile(): string | undefined {
-  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  const uri = input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputText ? input.uri : undefined;
-  return uri?.scheme === 'file' && MODEL_FILE.test(uri.fsPath) ? uri.fsPath : undefined;
 }
 
 const choice = (modelPath: string, signature?: string): ModelChoice =>
@@ -58,21 +49,5 @@ export async function pickModel(arg: unknown, models: ModelsApi | undefined, tit
   const active = activeModelFile();
   if (active) return choice(modelPathOf(active));
   if (!models) throw new UsageError(`${title} needs a model.`, 'Run it from a model in the ServeLens Models view.');
-  await models.whenScanned();
-  const found = models.models();
-  if (found.length === 0) {
-    throw new UsageError(
-      'No models were found in this workspace.',
-      'Open a folder that holds a saved_model.pb, saved_model.pbtxt or TF.js model.json, or add one with the setting servelens.models.additionalFolders.',
-    );
-  }
-  const items = found.map((m) => ({
-    label: m.label,
-    description: m.dir,
-    detail: m.versioned ? `versions ${m.versions.map((v) => v.name).join(', ')} (the highest runs)` : basename(latest(m).file),
-    modelPath: m.dir,
-  }));
-  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Pick a model', matchOnDescription: true });
-  if (!picked) throw new vscode.CancellationError();
-  return choice(picked.modelPath);
+  return choice((await pickWorkspaceModel(models, title)).dir);
 }
