@@ -21,6 +21,7 @@ import {
   isPredictSignature,
   modelPathOf,
   planCloudBatch,
+  submitCloudBatch,
   runnableSignatures,
   timeStamp,
   toPredictCall,
@@ -223,16 +224,19 @@ describe('a Vertex AI batch job from a JSON Lines file (the emulator), as Run Ba
   });
   after(() => emu.close());
 
-  it('reads the endpoint, uploads the file, creates the job for the deployed model with the most traffic', async () => {
+  it('submitCloudBatch reads the endpoint, uploads the file, creates the job for the deployed model with the most traffic', async () => {
     const http = new HttpClient({ credentials: new FixedTokenSource('ya29.servelens-test-token') });
     const vertex = new VertexClient({ http, apiEndpoint: emu.url });
     const storage = new StorageClient({ http, apiEndpoint: emu.url });
     const [prod] = (await vertex.listEndpoints('servelens-demo', 'us-central1')).items;
-    const endpoint = await vertex.getEndpoint(prod!.name);
-    const plan = planCloudBatch('/w/half_plus_two.instances.jsonl', endpoint, 'gs://servelens-demo-data/batch', new Date());
     const lines = '[1.0]\n[2.0]\n[5.0]\n';
-    await storage.uploadObject(plan.bucket, plan.object, Buffer.from(lines), 'application/jsonl', { ifGenerationMatch: '0' });
-    const job = await vertex.createBatchPredictionJob(plan.project, plan.region, plan.job);
+    const steps: string[] = [];
+    const { plan, job } = await submitCloudBatch({ vertex, storage }, '/w/half_plus_two.instances.jsonl', Buffer.from(lines), prod!.name, 'gs://servelens-demo-data/batch', { onStep: (m) => steps.push(m) });
+    assert.deepEqual(steps.map((m) => m.split(' ')[0]), ['reading', 'uploading', 'creating']);
+    const upload = emu.requests().find((r) => r.path.startsWith('/upload/storage/v1/b/servelens-demo-data/o'));
+    assert.ok(upload, 'uploaded through the Cloud Storage upload route');
+    assert.match(upload.query, /ifGenerationMatch=0/, 'never over an existing object');
+    assert.match(upload.headers['content-type'] ?? '', /^application\/jsonl/);
     assert.match(job.name, /^projects\/\d+\/locations\/us-central1\/batchPredictionJobs\/\d+$/);
     assert.equal(job.displayName, plan.job.displayName);
     assert.match(job.model ?? '', /\/models\/4471256745123258368$/);

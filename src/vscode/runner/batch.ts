@@ -18,7 +18,7 @@ import type { CloudApi } from '../cloud/registerCloudViews';
 import { Commands } from '../constants';
 import type { Logger } from '../log';
 import type { RequestFilesApi } from '../requests/registerRequestFiles';
-import { batchOutputPath, planCloudBatch } from './plan';
+import { batchOutputPath, submitCloudBatch } from './plan';
 
 export const BatchSettings = {
   gcsOutputPrefix: 'batch.gcsOutputPrefix',
@@ -144,16 +144,7 @@ async function runVertexBatch(uri: vscode.Uri, endpointName: string, prefix: str
       const ac = new AbortController();
       const sub = token.onCancellationRequested(() => ac.abort());
       try {
-        progress.report({ message: 'reading the endpoint…' });
-        const endpoint = await session.vertex.getEndpoint(endpointName, { signal: ac.signal });
-        const plan = planCloudBatch(input, endpoint, prefix, new Date());
-        progress.report({ message: `uploading to ${plan.inputUri}…` });
-        await session.storage.uploadObject(plan.bucket, plan.object, await readFile(input), 'application/jsonl', { signal: ac.signal, ifGenerationMatch: '0' });
-        if (ac.signal.aborted) throw new vscode.CancellationError();
-        progress.report({ message: 'creating the batch prediction job…' });
-        // Not cancellable past this point: the job is created or not; a cancel now would leave it unknown.
-        const job = await session.vertex.createBatchPredictionJob(plan.project, plan.region, plan.job);
-        return { plan, job };
+        return await submitCloudBatch(session, input, await readFile(input), endpointName, prefix, { signal: ac.signal, onStep: (message) => progress.report({ message }) });
       } catch (err) {
         if (ac.signal.aborted) throw new vscode.CancellationError();
         throw err;

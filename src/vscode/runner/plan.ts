@@ -7,8 +7,8 @@
 import { basename, dirname, join } from 'node:path';
 import type { VertexBatchPredictionJob, VertexEndpoint } from '../../core/cloud/contract';
 import type { PredictBody, PredictCall } from '../../core/cloud/predict';
-import { parseGsUri } from '../../core/cloud/storage';
-import { deployedModelsOf } from '../../core/cloud/vertex';
+import { parseGsUri, type StorageClient } from '../../core/cloud/storage';
+import { deployedModelsOf, type VertexClient } from '../../core/cloud/vertex';
 import { UsageError, describeError } from '../../core/errors';
 import type { Signature } from '../../core/model/types';
 
@@ -121,3 +121,30 @@ export function planCloudBatch(file: string, endpoint: VertexEndpoint, prefix: s
     },
   };
 }
+
+/**
+ * Submits a Vertex AI batch prediction job for a JSON Lines file (plain Node; Run Batch Prediction
+ * gives it the session's clients): reads the endpoint, plans the job (planCloudBatch), uploads the
+ * file under the prefix (never over an existing object), then creates the job. `onStep` says what
+ * it is doing; the signal stops it before the job is created, never after (the job is created or not).
+ */
+export async function submitCloudBatch(
+  clients: { vertex: VertexClient; storage: StorageClient },
+  file: string,
+  body: Uint8Array,
+  endpointName: string,
+  prefix: string,
+  opts: { now?: Date; signal?: AbortSignal; onStep?: (message: string) => void } = {},
+): Promise<{ plan: CloudBatchPlan; job: VertexBatchPredictionJob }> {
+  const signal = opts.signal ? { signal: opts.signal } : {};
+  opts.onStep?.('reading the endpoint…');
+  const endpoint = await clients.vertex.getEndpoint(endpointName, signal);
+  const plan = planCloudBatch(file, endpoint, prefix, opts.now ?? new Date());
+  opts.onStep?.(`uploading to ${plan.inputUri}…`);
+  await clients.storage.uploadObject(plan.bucket, plan.object, body, 'application/jsonl', { ...signal, ifGenerationMatch: '0' });
+  if (opts.signal?.aborted) throw new DOMException('The batch job was not created: cancelled after the upload.', 'AbortError');
+  opts.onStep?.('creating the batch prediction job…');
+  const job = await clients.vertex.createBatchPredictionJob(plan.project, plan.region, plan.job);
+  return { plan, job };
+}
+
