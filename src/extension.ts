@@ -17,7 +17,7 @@ import type { ResultsViewApi } from './vscode/results/registerResultsView';
 import { registerResultsView } from './vscode/results/registerResultsView';
 import type { PredictApi } from './vscode/predict/registerPredict';
 import { registerPredict } from './vscode/predict/registerPredict';
-import type { CallRecord } from './vscode/predict/contract';
+import type { CallRecord, HistoryAccess } from './vscode/predict/contract';
 import type { LocalRunnerApi } from './vscode/runner/registerLocalRunner';
 import { registerLocalRunner } from './vscode/runner/registerLocalRunner';
 
@@ -34,8 +34,10 @@ export interface ServeLensApi {
   readonly cloud: CloudApi;
   /** The Results view of one Predict / Explain call (what it rendered, for the tests). */
   readonly results: ResultsViewApi;
-  /** The call history of this workspace (its store) and the History tree. */
-  readonly history: HistoryViewApi;
+  /** The call history of this workspace. */
+  readonly history: HistoryAccess;
+  /** The History tree. */
+  readonly historyView: HistoryViewApi;
   /** The local runner: the LocalPredict of local targets, signatures, the local server. */
   readonly runner: LocalRunnerApi;
   /** Predict / Explain from request files: the controller and the CodeLens provider. */
@@ -76,7 +78,7 @@ export function activate(context: vscode.ExtensionContext): ServeLensApi {
   const historyView = registerHistoryView(context, logger, { history, results: () => results, rerun: (record) => actions.rerun(record) });
   const predict = (late.predict = registerPredict(context, logger, { requests, cloud: cloudApi, history, results: () => results, runner: () => runner, models: modelsApi }));
 
-  return { logChannelName: LOG_CHANNEL_NAME, logUri: context.logUri, models: modelsApi, inspector: inspectorApi, cloud: cloudApi, results, history: historyView, runner, predict };
+  return { logChannelName: LOG_CHANNEL_NAME, logUri: context.logUri, models: modelsApi, inspector: inspectorApi, cloud: cloudApi, results, history, historyView, runner, predict };
 }
 
 export function deactivate(): void {

@@ -34,10 +34,10 @@ describe('History view', function () {
   let api: ServeLensApi;
 
   const store = () => api.history.store();
-  const provider = () => api.history.treeDataProvider;
+  const provider = () => api.historyView.treeDataProvider;
 
   async function add(over: Partial<NewEntry>): Promise<HistoryEntry> {
-    const entry = await store().add({
+    const entry = await api.history.add({
       op: 'predict',
       target: { kind: 'local', name: '/models/saved_model_half_plus_two_cpu', label: 'local models/saved_model_half_plus_two_cpu' },
       request: '{"instances": [1.0]}',
@@ -51,8 +51,7 @@ describe('History view', function () {
   }
 
   async function emptyHistory(): Promise<void> {
-    await store().clear();
-    api.history.changed();
+    await api.history.clear();
   }
 
   async function nodes(): Promise<{ node: HistoryNode; item: vscode.TreeItem }[]> {
@@ -84,9 +83,8 @@ describe('History view', function () {
       latencyMs: 250,
       time: new Date(now - 2 * 60_000),
     });
+    const changed = nextChange(provider(), 'the tree to refresh after a call is added');
     await add({ time: new Date(now - 60_000), file: '/w/requests/a.request.json' });
-    const changed = nextChange(provider(), 'the tree to refresh after changed()');
-    api.history.changed();
     await changed;
 
     const list = await nodes();

@@ -38,7 +38,7 @@ interface CallRecord {
 interface Api {
   logUri: vscode.Uri;
   cloud: { refresh(): Promise<void> };
-  history: { store(): { list(): Promise<HistoryEntry[]>; clear(): Promise<void> }; changed(): void };
+  history: { store(): { list(): Promise<HistoryEntry[]> }; clear(): Promise<void> };
   results: RenderedSource & { current(): CallRecord | undefined; isOpen(): boolean };
 }
 
@@ -158,8 +158,7 @@ describe('Predict and Explain from request files', function () {
     assert.ok(ext);
     api = await ext.activate();
     await api.cloud.refresh();
-    await api.history.store().clear();
-    api.history.changed();
+    await api.history.clear();
     bindingFile = join(root(), '.servelens.json');
     bindingText = await readFile(bindingFile, 'utf8');
   });

@@ -72,7 +72,7 @@ describe('Local runner in the editor', function () {
   });
 
   it('Re-run from the History view sends the local call again (the Predict controller)', async () => {
-    const tree = api.history.treeDataProvider;
+    const tree = api.historyView.treeDataProvider;
     const [node] = (await tree.getChildren()) ?? [];
     assert.ok(node);
     const before = await api.history.store().list();

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { describeError } from '../../core/errors';
-import { CallHistory } from '../../core/predict/history';
+import { CallHistory, type HistoryEntry, type NewEntry } from '../../core/predict/history';
 import { Disposable } from '../lifecycle';
 import type { Logger } from '../log';
 import type { HistoryAccess } from '../predict/contract';
@@ -45,7 +45,24 @@ class WorkspaceHistory extends Disposable implements HistoryAccess {
     return this.#store;
   }
 
-  changed(): void {
+  async add(entry: NewEntry): Promise<HistoryEntry> {
+    const added = await this.#store.add(entry);
+    this.#changed();
+    return added;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const deleted = await this.#store.delete(id);
+    this.#changed();
+    return deleted;
+  }
+
+  async clear(): Promise<void> {
+    await this.#store.clear();
+    this.#changed();
+  }
+
+  #changed(): void {
     if (!this.isDisposed) this.#emitter.fire();
   }
 
@@ -61,7 +78,7 @@ class WorkspaceHistory extends Disposable implements HistoryAccess {
       return;
     }
     this.logger.info('history', `bounds now ${this.#store.maxEntries} calls, ${this.#store.maxBytes} bytes of bodies (applied at the next call)`);
-    this.changed();
+    this.#changed();
   }
 
 }

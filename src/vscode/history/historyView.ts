@@ -125,8 +125,8 @@ export interface HistoryViewDeps {
   rerun(record: CallRecord): Promise<void>;
 }
 
-/** The history as the extension's API gives it: the store the view shows, and the view's provider. */
-export interface HistoryViewApi extends HistoryAccess {
+/** The History view as the extension's API gives it (the tests read its provider). */
+export interface HistoryViewApi {
   readonly treeDataProvider: HistoryTreeProvider;
 }
 
@@ -205,8 +205,7 @@ export function registerHistoryView(context: vscode.ExtensionContext, logger: Lo
     },
     [Commands.historyDelete]: async (arg?: unknown) => {
       const id = arg === undefined ? await pickCall(deps.history, 'Delete Call') : idOf(arg, 'Delete Call');
-      const deleted = await deps.history.store().delete(id);
-      deps.history.changed();
+      const deleted = await deps.history.delete(id);
       return deleted;
     },
     [Commands.historyClear]: async () => {
@@ -221,18 +220,12 @@ export function registerHistoryView(context: vscode.ExtensionContext, logger: Lo
         'Clear History',
       );
       if (choice !== 'Clear History') return false;
-      await deps.history.store().clear();
-      deps.history.changed();
+      await deps.history.clear();
       logger.info('history', `cleared ${n} call(s)`);
       return true;
     },
     [Commands.historyRefresh]: () => provider.refresh(),
   });
 
-  return {
-    store: () => deps.history.store(),
-    onDidChange: (listener) => deps.history.onDidChange(listener),
-    changed: () => deps.history.changed(),
-    treeDataProvider: provider,
-  };
+  return { treeDataProvider: provider };
 }

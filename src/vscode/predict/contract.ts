@@ -6,7 +6,7 @@
  */
 import type { Signature } from '../../core/model/types';
 import type { Diagnosis } from '../../core/predict/diagnose';
-import type { CallHistory, HistoryEntry } from '../../core/predict/history';
+import type { CallHistory, HistoryEntry, NewEntry } from '../../core/predict/history';
 import type { LocalPredict, PredictOp, PredictTarget } from '../../core/predict/target';
 
 /** One Predict / Explain call as the results view shows it. */
@@ -43,14 +43,18 @@ export interface ResultsView {
   current(): CallRecord | undefined;
 }
 
-/** The history store, as the tree and the controller share it. */
+/** The history store, as the tree and the controller share it. Changes go through it, so they are told. */
 export interface HistoryAccess {
-  /** The store of the current workspace (per-workspace storage, else global). */
+  /** The store of the current workspace (per-workspace storage, else global), for reading. */
   store(): CallHistory;
-  /** Fires after a call was added, deleted or the history cleared. */
+  /** Adds a call, then fires onDidChange. */
+  add(entry: NewEntry): Promise<HistoryEntry>;
+  /** Deletes a call (false when it was not there), then fires onDidChange. */
+  delete(id: string): Promise<boolean>;
+  /** Deletes every call, then fires onDidChange. */
+  clear(): Promise<void>;
+  /** Fires after a call was added, deleted, the history cleared, or its bounds changed. */
   readonly onDidChange: (listener: () => void) => { dispose(): void };
-  /** Tells the listeners the history changed. */
-  changed(): void;
 }
 
 /** The local runner in the editor (src/vscode/runner): one worker per model, loaded on first use. */

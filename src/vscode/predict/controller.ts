@@ -415,8 +415,7 @@ export class PredictController {
     }
     let entry: HistoryEntry;
     try {
-      entry = await this.deps.history.store().add(entryIn);
-      this.deps.history.changed();
+      entry = await this.deps.history.add(entryIn);
     } catch (err) {
       // The call happened: show it even when the history cannot be written.
       this.deps.logger.error('predict', `the call could not be kept in the history: ${describeError(err)}`);
