@@ -8,15 +8,15 @@ import type { Logger } from '../log';
 import { modelFileIn } from '../models/layout';
 import type { InspectorDocument, InspectorState } from './inspectorDocument';
 import { inspectorHtml, webviewOptions } from './html';
+import { WebviewChannel } from '../webviewChannel';
 
 /**
- * One inspector webview. It posts nothing until the webview says `ready` (again after each time
- * the webview is hidden and shown: the webview is not retained), then posts the document's state
- * and every change of it. Messages from the webview are validated and turned into commands, so
- * the command wrapper logs and reports their errors.
+ * One inspector webview. Its channel (WebviewChannel) posts the document's state when the webview
+ * is ready or shown again, and every change of it. Messages from the webview are validated and
+ * turned into commands, so the command wrapper logs and reports their errors.
  */
 export class InspectorPanel extends Disposable {
-  private ready = false;
+  private readonly channel: WebviewChannel<HostMessage, WebviewMessage>;
   private _snapshot: RenderedSnapshot | undefined;
 
   constructor(
@@ -31,17 +31,16 @@ export class InspectorPanel extends Disposable {
     owner.add(this);
     const webview = panel.webview;
     webview.options = webviewOptions(extensionUri);
-    this._register(webview.onDidReceiveMessage((m: unknown) => this.receive(m)));
-    this._register(document.onDidChange((s) => this.postState(s)));
-    this._register(
-      panel.onDidChangeViewState(() => {
-        // A hidden webview is torn down and says `ready` again when shown, and then gets the state.
-        // `ready` is not reset on hiding: visibility can flicker while editor groups change (other
-        // editors closing) without the webview being torn down, and a webview that was never torn
-        // down says nothing again; posting the state once more on showing covers both.
-        if (panel.visible) this.postState(this.document.state);
+    this.channel = this._register(
+      new WebviewChannel<HostMessage, WebviewMessage>(panel, {
+        component: 'inspector',
+        logger,
+        isMessage: isWebviewMessage,
+        onMessage: (m) => this.receive(m),
+        current: () => this.stateMessage(this.document.state),
       }),
     );
+    this._register(document.onDidChange(() => void this.channel.postCurrent()));
     this._register(panel.onDidDispose(() => this.dispose()));
     webview.html = inspectorHtml(webview, extensionUri, `Inspector: ${document.file}`);
   }
@@ -61,29 +60,22 @@ export class InspectorPanel extends Disposable {
   }
 
   private post(message: HostMessage): void {
-    if (!this.ready || this.isDisposed) return;
-    void this.panel.webview.postMessage(message).then(undefined, (err: unknown) => {
-      this.logger.warn('inspector', `could not post to the webview: ${String(err)}`);
-    });
+    if (!this.isDisposed) void this.channel.post(message);
   }
 
-  private postState(state: InspectorState): void {
+  private stateMessage(state: InspectorState): HostMessage {
     const file = this.document.file;
     switch (state.kind) {
       case 'loading':
-        return this.post({ type: 'loading', file });
+        return { type: 'loading', file };
       case 'model':
-        return this.post({ type: 'model', file, model: state.model });
+        return { type: 'model', file, model: state.model };
       case 'error':
-        return this.post({ type: 'error', file, error: state.error });
+        return { type: 'error', file, error: state.error };
     }
   }
 
-  private receive(message: unknown): void {
-    if (!isWebviewMessage(message)) {
-      this.logger.warn('inspector', 'dropped a message from the webview that does not fit the protocol');
-      return;
-    }
+  private receive(message: WebviewMessage): void {
     void this.handle(message).then(undefined, (err: unknown) => {
       // The commands below report their own errors; this only keeps the promise from dangling.
       this.logger.trace('inspector', `${message.type} failed: ${String(err)}`);
@@ -93,9 +85,7 @@ export class InspectorPanel extends Disposable {
   private async handle(message: WebviewMessage): Promise<void> {
     switch (message.type) {
       case 'ready':
-        this.ready = true;
-        this.postState(this.document.state);
-        return;
+        return; // the channel answers it
       case 'rendered':
         this._snapshot = message.snapshot;
         this.onRendered(this, message.snapshot);

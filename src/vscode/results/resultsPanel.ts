@@ -11,12 +11,13 @@ import { basename, dirname, isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import { ServeLensError, UsageError, describeError } from '../../core/errors';
 import { compare } from '../../core/predict/history';
-import type { CompareResult, RenderedResults, ResultsAction, ResultsHostMessage } from '../../../webview/shared/results';
+import type { CompareResult, RenderedResults, ResultsAction, ResultsHostMessage, ResultsWebviewMessage } from '../../../webview/shared/results';
 import { isResultsViewState, isResultsWebviewMessage } from '../../../webview/shared/results';
 import { Commands, WebviewPanels } from '../constants';
 import { webviewHtml, webviewOptions } from '../inspector/html';
 import { Disposable } from '../lifecycle';
 import type { Logger } from '../log';
+import { WebviewChannel } from '../webviewChannel';
 import type { CallRecord, ResultsActions } from '../predict/contract';
 import { fromResultsRecord, toCompareResult, toResultsRecord } from './record';
 
@@ -46,7 +47,7 @@ function defaultSaveUri(record: CallRecord): vscode.Uri | undefined {
 export class ResultsPanelController extends Disposable implements vscode.WebviewPanelSerializer {
   private panel: vscode.WebviewPanel | undefined;
   private panelDisposables: vscode.Disposable[] = [];
-  private ready = false;
+  private channel: WebviewChannel<ResultsHostMessage, ResultsWebviewMessage> | undefined;
   private record: CallRecord | undefined;
   private last: RenderedResults | undefined;
   private readonly rendered = this._register(new vscode.EventEmitter<RenderedResults>());
@@ -111,17 +112,17 @@ export class ResultsPanelController extends Disposable implements vscode.Webview
   private attach(panel: vscode.WebviewPanel): void {
     this.detach();
     this.panel = panel;
-    this.ready = false;
     const webview = panel.webview;
     webview.options = webviewOptions(this.extensionUri);
+    this.channel = new WebviewChannel<ResultsHostMessage, ResultsWebviewMessage>(panel, {
+      component: 'results',
+      logger: this.logger,
+      isMessage: isResultsWebviewMessage,
+      onMessage: (m) => this.receive(m),
+      current: () => (this.record ? { type: 'show', record: toResultsRecord(this.record) } : undefined),
+    });
     this.panelDisposables.push(
-      webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
-      panel.onDidChangeViewState(() => {
-        // A hidden webview is torn down and says `ready` again when shown; visibility can also
-        // flicker while editor groups change without a teardown, so `ready` is kept and the call
-        // is posted again on showing (the view renders the same call twice at worst).
-        if (panel.visible) void this.postShow();
-      }),
+      this.channel,
       panel.onDidDispose(() => {
         if (this.panel === panel) this.detach();
       }),
@@ -132,33 +133,22 @@ export class ResultsPanelController extends Disposable implements vscode.Webview
   private detach(): void {
     for (const d of this.panelDisposables.splice(0)) d.dispose();
     this.panel = undefined;
-    this.ready = false;
+    this.channel = undefined;
     this.last = undefined;
   }
 
-  private async post(message: ResultsHostMessage): Promise<void> {
-    if (!this.ready || !this.panel) return;
-    try {
-      await this.panel.webview.postMessage(message);
-    } catch (err) {
-      this.logger.warn('results', `could not post to the webview: ${describeError(err)}`);
-    }
+  private post(message: ResultsHostMessage): Promise<void> {
+    return this.channel?.post(message) ?? Promise.resolve();
   }
 
   private postShow(): Promise<void> {
-    return this.record ? this.post({ type: 'show', record: toResultsRecord(this.record) }) : Promise.resolve();
+    return this.channel?.postCurrent() ?? Promise.resolve();
   }
 
-  private receive(message: unknown): void {
-    if (!isResultsWebviewMessage(message)) {
-      this.logger.warn('results', 'dropped a message from the webview that does not fit the protocol');
-      return;
-    }
+  private receive(message: ResultsWebviewMessage): void {
     switch (message.type) {
       case 'ready':
-        this.ready = true;
-        void this.postShow();
-        return;
+        return; // the channel answers it
       case 'rendered':
         this.last = message.snapshot;
         this.rendered.fire(message.snapshot);
