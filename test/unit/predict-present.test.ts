@@ -11,7 +11,6 @@ import {
   MAX_BARS,
   MAX_ROWS,
   parseJson,
-  presentExplanations,
   presentResponse,
   prettyJson,
   type Cell,
@@ -254,7 +253,7 @@ describe('presentResponse: explanations', () => {
 
   it('draws at most 30 bars and counts the rest', () => {
     const attr = Array.from({ length: 100 }, (_, i) => (i % 2 ? -1 : 1) * (i + 1) / 1000);
-    const charts = presentExplanations({ explanations: [{ attributions: [{ featureAttributions: { pixels: attr }, outputDisplayName: 'cat', instanceOutputValue: 0.9, baselineOutputValue: 0.1 }] }] });
+    const charts = presentResponse(JSON.stringify({ explanations: [{ attributions: [{ featureAttributions: { pixels: attr }, outputDisplayName: 'cat', instanceOutputValue: 0.9, baselineOutputValue: 0.1 }] }] }), 'explain').explanations;
     assert.equal(charts[0]!.bars.length, MAX_BARS);
     assert.equal(charts[0]!.more, 70);
     assert.equal(charts[0]!.total, 100);
@@ -266,8 +265,8 @@ describe('presentResponse: explanations', () => {
   it('notes an explain answer without explanations; other answers have no charts', () => {
     const t = presentResponse('{"predictions":[1]}', 'explain');
     assert.match(t.notes.join(' '), /no explanations/);
-    assert.deepEqual(presentExplanations('{"predictions":[1]}'), []);
-    assert.deepEqual(presentExplanations('not json'), []);
+    assert.deepEqual(t.explanations, []);
+    assert.deepEqual(presentResponse('not json', 'explain').explanations, []);
   });
 });
 

@@ -38,7 +38,7 @@ export interface JsonObject {
 }
 
 /** Deeper nesting than this is refused (no response of a model nests this deep). */
-export const MAX_JSON_DEPTH = 256;
+const MAX_JSON_DEPTH = 256;
 
 export type ParseResult = { ok: true; value: JsonValue } | { ok: false; error: string; offset: number };
 
@@ -342,7 +342,7 @@ export function prettyValue(value: JsonValue): string {
 // ---------------------------------------------------------------------------------------------
 // The table
 
-export type ResponseFormat =
+export type TableFormat =
   /** `{"predictions": [...]}`: Vertex AI, AI Platform, TF Serving row format. */
   | 'predictions'
   /** `{"outputs": ...}`: TF Serving columnar format. */
@@ -431,7 +431,7 @@ export interface ServedBy {
 }
 
 export interface ResultsTable {
-  format: ResponseFormat;
+  format: TableFormat;
   columns: Column[];
   /** One row per instance; `rows[i][j]` is column j of instance i. */
   rows: Cell[][];
@@ -461,25 +461,25 @@ export interface PresentOptions {
 }
 
 /** Tensors with more values than this, or a longer compact text, are folded. */
-export const FOLD_VALUES = 16;
+const FOLD_VALUES = 16;
 const FOLD_CHARS = 120;
 const HEAD_VALUES = 6;
-export const MAX_EXPANDED_VALUES = 1000;
+const MAX_EXPANDED_VALUES = 1000;
 /** The most rows the predictions table shows (the rest are counted in a note). */
 export const MAX_ROWS = 1000;
 const MAX_CELL_CHARS = 2000;
 /** `{"b64"}` images up to this many characters of base64 are drawn. */
-export const MAX_IMAGE_B64 = 1_500_000;
+const MAX_IMAGE_B64 = 1_500_000;
 const MAX_INPUT_CHARS = 80;
 
 const SCORE_RE = /(?:^|_)(?:scores?|probabilities|probs?|confidences?)$/i;
 const LABEL_RE = /(?:^|_)(?:classes|class_ids|class_names|class_labels|labels|display_?names|all_classes)$/i;
 
 /** What the name says: a classification score output / the labels that go with it. */
-export function isScoreName(name: string): boolean {
+function isScoreName(name: string): boolean {
   return SCORE_RE.test(name);
 }
-export function isLabelName(name: string): boolean {
+function isLabelName(name: string): boolean {
   return LABEL_RE.test(name);
 }
 
@@ -597,7 +597,7 @@ function scalarText(v: JsonValue): string {
 }
 
 /** One output value of one instance as a cell. */
-export function valueCell(v: JsonValue | undefined, spec?: TensorSpec): Cell {
+function valueCell(v: JsonValue | undefined, spec?: TensorSpec): Cell {
   if (v === undefined) return { kind: 'text', text: '' };
   if (isB64(v)) return b64Cell(v.b64);
   if (Array.isArray(v)) return tensorCell(v, spec);
@@ -723,7 +723,7 @@ function columnarTable(outputs: JsonValue, signature: Signature | undefined, k: 
 const isPair = (x: JsonValue): boolean => Array.isArray(x) && x.length === 2 && isNum(x[1]);
 
 /** TF Serving classify: `[[[label, score], ...], ...]`; regress: `[v, ...]`. */
-function resultTable(result: JsonValue[], k: number): { format: ResponseFormat; columns: Column[]; rows: Cell[][] } {
+function resultTable(result: JsonValue[], k: number): { format: TableFormat; columns: Column[]; rows: Cell[][] } {
   const classify = result.length > 0 && result.every((r) => Array.isArray(r) && r.every(isPair));
   if (classify) {
     const rows = result.map((r) => {
@@ -934,11 +934,4 @@ function chartsOf(explanations: JsonValue[], maxBars: number): AttributionChart[
     }
   });
   return charts;
-}
-
-/** The attribution charts of an ExplainResponse (text or parsed); none for anything else. */
-export function presentExplanations(body: unknown, maxBars = MAX_BARS): AttributionChart[] {
-  const parsed = toValue(body);
-  if (!parsed.ok || !isObj(parsed.value) || !Array.isArray(parsed.value.explanations)) return [];
-  return chartsOf(parsed.value.explanations, maxBars);
 }
