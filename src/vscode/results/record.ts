@@ -41,10 +41,11 @@ export function fromResultsRecord(r: ResultsRecord): CallRecord {
   return out;
 }
 
+/** A changed value as the compare view shows it: its JSON, cut to VALUE_CHARS. */
 function valueText(v: unknown): string {
   let s: string;
   try {
-    s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
+    s = JSON.stringify(v) ?? String(v);
   } catch {
     s = String(v);
   }
