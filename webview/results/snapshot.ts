@@ -7,9 +7,13 @@
 import type { RenderedChart, RenderedResults } from '../shared/results';
 import { RESULTS_LIMITS } from '../shared/results';
 
-function text(node: Element | null | undefined, max = Infinity): string {
-  const raw = node?.textContent ?? '';
-  // The whole view holds the raw body (megabytes): cut before collapsing spaces, with room to spare.
+function text(node: Element | null | undefined): string {
+  return (node?.textContent ?? '').replace(/\s+/g, ' ').trim();
+}
+
+/** text() of a node that may hold megabytes (the raw body): cut before collapsing spaces, with room to spare. */
+function boundedText(node: Element, max: number): string {
+  const raw = node.textContent ?? '';
   return (raw.length > max * 2 ? raw.slice(0, max * 2) : raw).replace(/\s+/g, ' ').trim().slice(0, max);
 }
 
@@ -49,7 +53,7 @@ export function readSnapshot(
     nextSteps: [...root.querySelectorAll('.next-steps > li')].map(text),
     charts: charts(root),
     actions: [...root.querySelectorAll('vscode-button.action')].map(text),
-    text: text(root, RESULTS_LIMITS.text),
+    text: boundedText(root, RESULTS_LIMITS.text),
   };
   if (error) snapshot.error = text(error);
   if (compare) snapshot.compare = text(compare);
