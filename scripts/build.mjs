@@ -5,7 +5,7 @@
 //   dist/runnerWorker.js the local runner's engine worker (worker_threads), with the tfjs wasm binaries
 //                        and dist/tfjs-gradients.js (tfjs-core's gradients, for integrated gradients) beside it
 //   dist/webview/*.js   one browser bundle per webview entry in webview/*/main.ts
-//   out/**              src, test and bench transpiled file by file (for node:test, mocha, bench)
+//   out/**              src, test, bench and webview/shared transpiled file by file (for node:test, mocha, bench)
 // Flags: --production (minified, no source maps), --watch, --only=bundles|out
 import * as esbuild from 'esbuild';
 import { readdirSync, readFileSync, statSync, existsSync, rmSync, chmodSync, copyFileSync, mkdirSync } from 'node:fs';
@@ -93,7 +93,8 @@ if (only !== 'out') {
   }
 }
 if (only !== 'bundles') {
-  const files = ['src', 'test', 'bench', 'scripts']
+  // webview/shared: the webviews' message contracts, pure, for the unit tests.
+  const files = ['src', 'test', 'bench', 'scripts', 'webview/shared']
     .flatMap((d) => walk(join(root, d), (p) => p.endsWith('.ts') && !p.endsWith('.d.ts')));
   configs.push({
     entryPoints: files,

@@ -9,43 +9,18 @@
  * webview answers every render with `rendered`, a text snapshot of what it shows.
  * Every message is checked with the guards below on receipt; one that fails is dropped.
  *
- * The record types restate, as plain data, the core's HistoryEntry and Diagnosis (the webview's
- * type check runs without Node's types, which history.ts and diagnose.ts need); the host assigns
- * the core's values to them, so the compiler keeps both in step.
+ * The records are the core's own HistoryEntry and Diagnosis (src/core/predict/records.ts, which
+ * has no Node import, so the webview's type check reads it as is).
  */
-import type { Shape, Signature } from '../../src/core/model/types';
+import type { Signature } from '../../src/core/model/types';
+import { DIAGNOSIS_CODES, type Diagnosis, type HistoryEntry } from '../../src/core/predict/records';
 import { isSignature } from './protocol';
 
-export interface ResultsEntry {
-  id: string;
-  /** ISO 8601. */
-  time: string;
-  op: 'predict' | 'explain';
-  target: { kind: string; name: string; label: string };
-  file?: string;
-  requestHash: string;
-  requestBytes: number;
-  status: 'ok' | 'error';
-  latencyMs?: number;
-  responseBytes?: number;
-  httpStatus?: number;
-  error?: string;
-  deployedModelId?: string;
-  bodiesDropped?: boolean;
-}
+/** The history entry of a call, as the host keeps it. */
+export type ResultsEntry = HistoryEntry;
 
-export interface ResultsDiagnosis {
-  code: string;
-  summary: string;
-  nextSteps: string[];
-  serverMessage?: string;
-  httpStatus?: number;
-  signature?: string;
-  expected?: string[];
-  asked?: string;
-  didYouMean?: string;
-  shapes?: { alias: string; expected: Shape; sent: number[] }[];
-}
+/** A failure explained against the signature, as the host's diagnose() gives it. */
+export type ResultsDiagnosis = Diagnosis;
 
 /** One call as the webview gets it: the host's CallRecord without the target (it may hold a password). */
 export interface ResultsRecord {
@@ -202,7 +177,7 @@ const isEntry = shape<ResultsEntry>({
   id: name,
   time: name,
   op: oneOf('predict', 'explain'),
-  target: shape({ kind: name, name: text, label: text }),
+  target: shape({ kind: oneOf('local', 'vertex', 'ai-platform', 'tf-serving'), name: text, label: text }),
   file: opt(text),
   requestHash: name,
   requestBytes: count,
@@ -216,7 +191,7 @@ const isEntry = shape<ResultsEntry>({
 });
 
 const isDiagnosis = shape<ResultsDiagnosis>({
-  code: name,
+  code: oneOf(...DIAGNOSIS_CODES),
   summary: text,
   nextSteps: listOf(text, 100),
   serverMessage: opt(text),

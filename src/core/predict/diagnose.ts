@@ -20,57 +20,12 @@ import { CloudApiError, CloudError, SERVICES, isCloudError, type CloudService } 
 import { redact } from '../cloud/secrets';
 import { describeError } from '../errors';
 import type { Shape, Signature, TensorSpec } from '../model/types';
+import type { Diagnosis, InputShapeFinding } from './records';
 import { serverText } from './serverText';
 
 export { serverText };
 
-export type DiagnosisCode =
-  | 'signature-not-found'
-  | 'input-alias'
-  | 'input-missing'
-  | 'input-shape'
-  | 'input-dtype'
-  | 'base64'
-  | 'request-format'
-  | 'vertex-field'
-  | 'unauthenticated'
-  | 'permission-denied'
-  | 'api-not-enabled'
-  | 'not-found'
-  | 'quota'
-  | 'unavailable'
-  | 'timeout'
-  | 'network'
-  | 'cancelled'
-  | 'other';
-
-export interface InputShapeFinding {
-  alias: string;
-  /** The signature's shape (-1 unknown; null unknown rank). */
-  expected: Shape;
-  /** The shape the request sends, batch dimension included. */
-  sent: number[];
-}
-
-export interface Diagnosis {
-  code: DiagnosisCode;
-  /** One line: what went wrong, in terms of the signature. */
-  summary: string;
-  /** What to do, most useful first. */
-  nextSteps: string[];
-  /** The server's own message (Vertex AI's wrapping removed), redacted. */
-  serverMessage?: string;
-  httpStatus?: number;
-  /** The signature the request used. */
-  signature?: string;
-  /** The signature names / input aliases the model has, for the codes about names. */
-  expected?: string[];
-  /** The name asked for and the closest expected one. */
-  asked?: string;
-  didYouMean?: string;
-  /** Inputs whose request shape does not fit the signature. */
-  shapes?: InputShapeFinding[];
-}
+export type { Diagnosis, DiagnosisCode, InputShapeFinding } from './records';
 
 export interface DiagnoseContext {
   /** The model's signatures (serving tag-set), when known: TF Serving metadata or the artifact's saved_model.pb. */

@@ -16,39 +16,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { redact } from '../cloud/secrets';
-import type { TargetKind } from '../request/types';
+import type { HistoryEntry, HistoryTarget } from './records';
 import type { PredictOp } from './target';
 
-export interface HistoryTarget {
-  kind: TargetKind;
-  /** The full name (endpoint, model/version, TF Serving URL without credentials, model path). */
-  name: string;
-  /** A short label for lists. */
-  label: string;
-}
-
-export interface HistoryEntry {
-  id: string;
-  /** ISO 8601. */
-  time: string;
-  op: PredictOp;
-  target: HistoryTarget;
-  /** The request file, when the call came from one. */
-  file?: string;
-  /** sha256 (hex) of the request body as sent. */
-  requestHash: string;
-  requestBytes: number;
-  status: 'ok' | 'error';
-  latencyMs?: number;
-  responseBytes?: number;
-  httpStatus?: number;
-  /** One line: what went wrong (status 'error'). */
-  error?: string;
-  /** The deployed model that answered (Vertex AI). */
-  deployedModelId?: string;
-  /** The bodies were too large for the byte bound and were not kept. */
-  bodiesDropped?: boolean;
-}
+export type { HistoryEntry, HistoryTarget } from './records';
 
 export interface HistoryLimits {
   /** At most this many entries (default 200). */

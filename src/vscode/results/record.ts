@@ -31,11 +31,11 @@ export function toResultsRecord(record: CallRecord): ResultsRecord {
 
 /** A record the webview kept in its state (after a reload), as the host's CallRecord. */
 export function fromResultsRecord(r: ResultsRecord): CallRecord {
-  const out: CallRecord = { entry: r.entry as HistoryEntry };
+  const out: CallRecord = { entry: r.entry };
   // A cut response is not the response: Save and Compare need the whole body.
   if (r.response !== undefined && !r.responseCut) out.response = r.response;
   if (r.request !== undefined) out.request = r.request;
-  if (r.diagnosis) out.diagnosis = r.diagnosis as CallRecord['diagnosis'];
+  if (r.diagnosis) out.diagnosis = r.diagnosis;
   if (r.signature) out.signature = r.signature;
   if (r.commands) out.commands = r.commands;
   return out;
