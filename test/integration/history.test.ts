@@ -9,6 +9,7 @@ import type { ServeLensApi } from '../../src/extension';
 import type { HistoryNode } from '../../src/vscode/history/historyView';
 import type { CallRecord } from '../../src/vscode/predict/contract';
 import { answering, picking } from '../helpers/dialogs';
+import { rendered } from '../helpers/rendered';
 
 const EXTENSION_ID = 'servelens.servelens';
 
@@ -110,10 +111,14 @@ describe('History view', function () {
     assert.equal(record.request, '{"instances": [1.0]}');
     assert.equal(record.response, '{"predictions": [2.5]}');
     assert.equal(api.results.current()?.entry.id, record.entry.id, 'the results view shows the opened call');
+    // Waited for, not only asked for: a webview closed while it is still starting leaves code-server's
+    // webview service worker half set up, and the next webview (another suite's) then never loads.
+    await rendered(api.results, record.entry.id);
   });
 
   it('Open Call from the palette offers the calls, newest first, and opens the one picked', async () => {
     const { result: record, offered } = await picking((items) => items[1], () => vscode.commands.executeCommand<CallRecord>('servelens.history.open'));
+    await rendered(api.results, record.entry.id);
     assert.deepEqual(offered, ['$(pass) Predict · local models/saved_model_half_plus_two_cpu', '$(error) Explain · Vertex AI endpoint 42 (us-central1)', '$(pass) Predict · local models/saved_model_half_plus_two_cpu']);
     assert.equal(record.entry.op, 'explain');
     assert.equal(record.entry.status, 'error');

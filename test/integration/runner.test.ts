@@ -16,6 +16,7 @@ import type { RunningServer } from '../../src/vscode/runner/localServer';
 import { startEmulator, type Emulator } from '../emulator/server';
 import { FIXTURES, savedModel } from '../helpers/fixtures';
 import { answering, picking } from '../helpers/dialogs';
+import { rendered } from '../helpers/rendered';
 
 const EXTENSION_ID = 'servelens.servelens';
 const HP2 = savedModel('saved_model_half_plus_two_cpu');
@@ -65,6 +66,7 @@ describe('Local runner in the editor', function () {
 
     const shown = api.results.current();
     assert.equal(shown?.entry.id, record.entry.id, 'the results view shows the call');
+    await rendered(api.results, record.entry.id);
     assert.ok(Array.isArray((JSON.parse(shown!.response!) as { predictions?: unknown }).predictions));
     // The runner's own entry point answers the signatures from the same worker.
     const sigs = await api.runner.signatures(HP2);
